@@ -1,0 +1,27 @@
+"""causalmix: reproducible companion to CausalMixFT (causal data augmentation for fine-tuning TFMs).
+
+Heavy parts (torch models, dowhy) are imported on first use, so ``import causalmix`` is cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_dataset": "causalmix.data",
+    "Dataset": "causalmix.data",
+    "TFMClassifier": "causalmix.estimators",
+    "FineTunedClassifier": "causalmix.estimators",
+    "CausalMixAugmenter": "causalmix.augment",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'causalmix' has no attribute {name!r}")
+
+
+__all__ = ["__version__", *_LAZY]

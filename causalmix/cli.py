@@ -1,0 +1,71 @@
+"""The ``causalmix`` command line. Each sub-command imports its machinery only when run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from causalmix.data.errors import DatasetError
+
+
+def _cmd_datasets(args) -> int:
+    from causalmix.data import TABARENA_V01, is_available, resolve_data_dir
+
+    root = resolve_data_dir(args.data_dir)
+    print(f"TabArena-v0.1 classification suite ({len(TABARENA_V01)} tasks); data directory: {root}")
+    header = f"{'name':45s} {'rows':>7s} {'features':>8s} {'classes':>7s} {'openml':>6s}  local"
+    print(header)
+    print("-" * len(header))
+    available = 0
+    for task in TABARENA_V01:
+        here = is_available(task.name, root)
+        available += here
+        print(f"{task.name:45s} {task.n_rows:7d} {task.n_features:8d} {task.n_classes:7d} "
+              f"{task.openml_dataset_id:6d}  {'yes' if here else 'no'}")
+    print(f"{available} of {len(TABARENA_V01)} available locally.")
+    return 0
+
+
+def _cmd_data_fetch(args) -> int:
+    from causalmix.data import fetch_datasets, resolve_data_dir, suite
+
+    names = list(args.names) + (list(suite(args.suite)) if args.suite else [])
+    if not names:
+        raise DatasetError("Name at least one dataset or pass --suite.")
+    for folder in fetch_datasets(names, args.data_dir, args.openml_cache_dir):
+        print(f"wrote {folder}")
+    print(f"{len(names)} dataset(s) in {resolve_data_dir(args.data_dir)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="causalmix", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    datasets = sub.add_parser("datasets", help="list the TabArena-v0.1 suite and what is local")
+    datasets.add_argument("--data-dir", help="local dataset directory (default: $CAUSALMIX_DATA_DIR "
+                                              "or ~/.cache/causalmix/datasets)")
+    datasets.set_defaults(func=_cmd_datasets)
+
+    data = sub.add_parser("data", help="manage local datasets")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    fetch = data_sub.add_parser("fetch", help="download datasets from OpenML into the local format")
+    fetch.add_argument("names", nargs="*", help="TabArena dataset names")
+    fetch.add_argument("--suite", help="fetch every dataset of a suite, e.g. tabarena-v0.1")
+    fetch.add_argument("--data-dir", help="where to write (default as for `datasets`)")
+    fetch.add_argument("--openml-cache-dir", help="openml client cache directory (must be writable)")
+    fetch.set_defaults(func=_cmd_data_fetch)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DatasetError as error:
+        print(f"causalmix: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
