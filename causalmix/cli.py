@@ -55,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--data-dir", help="where to write (default as for `datasets`)")
     fetch.add_argument("--openml-cache-dir", help="openml client cache directory (must be writable)")
     fetch.set_defaults(func=_cmd_data_fetch)
+
+    pretrain = sub.add_parser("pretrain", help="pretrain the stand-in TFM on its synthetic prior (resumable)")
+    pretrain.add_argument("config", help="pretraining YAML config, e.g. configs/pretrain.yaml")
+    pretrain.add_argument("--out", help="run directory (default: from the config)")
+    pretrain.add_argument("--device", help="cpu, cuda, ... (default: cuda if available)")
+    pretrain.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
+    pretrain.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this wall time")
+    pretrain.set_defaults(func=lambda args: __import__("causalmix.models.pretrain", fromlist=["main"]).main(args))
     return parser
 
 

@@ -13,6 +13,11 @@ from causalmix.augment.base import Augmenter
 # registry name -> "module:class"
 AUGMENTERS: dict[str, str] = {
     "causalmix": "causalmix.augment.causalmix:CausalMixAugmenter",
+    "marginals": "causalmix.augment.statistical:MarginalsAugmenter",
+    "copula": "causalmix.augment.statistical:GaussianCopulaAugmenter",
+    "smote": "causalmix.augment.smote:SMOTEAugmenter",
+    "ctgan": "causalmix.augment.ctgan:CTGANAugmenter",
+    "tabebm": "causalmix.augment.tabebm:TabEBMAugmenter",
 }
 
 
