@@ -1,0 +1,29 @@
+"""Shared fixtures: the offline TabArena mirror (from $CAUSALMIX_DATA_DIR or ../shared)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+MIRROR_DEFAULT = REPO.parent / "shared" / "data" / "tabarena"
+OPENML_CACHE_DEFAULT = REPO.parent / "shared" / "data" / "openml-cache"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The offline TabArena mirror; tests that need it are skipped where it is absent."""
+    path = Path(os.environ.get("CAUSALMIX_DATA_DIR", MIRROR_DEFAULT))
+    if not (path / "credit-g" / "meta.json").is_file():
+        pytest.skip(f"TabArena mirror not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def openml_cache_source() -> Path:
+    """The read-only openml-client cache of the mirror (copy it before use)."""
+    if not (OPENML_CACHE_DEFAULT / "org").is_dir():
+        pytest.skip(f"openml cache not found at {OPENML_CACHE_DEFAULT}")
+    return OPENML_CACHE_DEFAULT
