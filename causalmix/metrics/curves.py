@@ -1,0 +1,76 @@
+"""How well validation tracks test along fine-tuning curves.
+
+A curve is the per-step table a fine-tuning run records (``FineTunedClassifier.curve_``): one
+row per evaluation step with columns ``step``, ``val_<metric>`` and ``test_<metric>``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from causalmix.metrics.scores import get_metric
+
+
+def _points(curve: pd.DataFrame, metric: str) -> pd.DataFrame:
+    columns = ["step", f"val_{metric}", f"test_{metric}"]
+    missing = [c for c in columns if c not in curve.columns]
+    if missing:
+        raise ValueError(f"The curve lacks column(s) {missing}; it has {list(curve.columns)}.")
+    return curve[columns].dropna().sort_values("step", kind="stable")
+
+
+def validation_test_correlation(curve: pd.DataFrame, metric: str = "roc_auc",
+                                method: str = "spearman") -> float:
+    """Correlation across evaluation steps between validation and test ``metric``.
+
+    ``method`` is "spearman" (rank correlation: does validation order the checkpoints as test
+    does?) or "pearson". Steps missing either value are skipped. NaN with fewer than 3 steps
+    or when either series is constant.
+    """
+    if method not in ("spearman", "pearson"):
+        raise ValueError(f"method must be 'spearman' or 'pearson', got {method!r}.")
+    points = _points(curve, metric)
+    val, test = points[f"val_{metric}"], points[f"test_{metric}"]
+    if len(points) < 3 or val.nunique() < 2 or test.nunique() < 2:
+        return float("nan")
+    return float(val.corr(test, method=method))
+
+
+def early_stopping_gap(curve: pd.DataFrame, metric: str = "roc_auc") -> dict[str, float]:
+    """What early stopping on validation ``metric`` gave up against the test optimum.
+
+    The selected step is the first step with the best validation value; the test optimum the
+    best test value over all steps. ``gap = sign * (test_optimum - test_at_selected)`` (>= 0,
+    in the units of ``metric``; sign = +1 for higher-is-better metrics). Returns ``gap``,
+    ``selected_step``, ``optimal_step`` (first step with the best test value) and the two test
+    values; all NaN for a curve without evaluated steps.
+    """
+    sign = get_metric(metric).sign
+    points = _points(curve, metric)
+    if points.empty:
+        return dict.fromkeys(["gap", "selected_step", "optimal_step", "test_at_selected",
+                              "test_optimum"], float("nan"))
+    selected = points.iloc[int(np.argmax(sign * points[f"val_{metric}"].to_numpy()))]
+    optimal = points.iloc[int(np.argmax(sign * points[f"test_{metric}"].to_numpy()))]
+    return {"gap": float(sign * (optimal[f"test_{metric}"] - selected[f"test_{metric}"])),
+            "selected_step": float(selected["step"]), "optimal_step": float(optimal["step"]),
+            "test_at_selected": float(selected[f"test_{metric}"]),
+            "test_optimum": float(optimal[f"test_{metric}"])}
+
+
+def curve_diagnostics(curves: pd.DataFrame, metric: str = "roc_auc", by=("method", "run_id"),
+                      method: str = "spearman") -> pd.DataFrame:
+    """Per fine-tuning run: validation-test ``correlation`` and the early-stopping ``gap``.
+
+    ``curves`` stacks the curves of many runs, identified by the ``by`` columns. One row per
+    run; take ``.groupby("method").median()`` (or ``summarize``) for the per-method medians.
+    """
+    by = list(by)
+    rows = []
+    for key, curve in curves.groupby(by, sort=True, dropna=False):
+        rows.append({**dict(zip(by, key)),
+                     "correlation": validation_test_correlation(curve, metric, method),
+                     **early_stopping_gap(curve, metric)})
+    return pd.DataFrame(rows, columns=[*by, "correlation", "gap", "selected_step", "optimal_step",
+                                       "test_at_selected", "test_optimum"])
