@@ -63,6 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
     pretrain.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this wall time")
     pretrain.set_defaults(func=lambda args: __import__("causalmix.models.pretrain", fromlist=["main"]).main(args))
+
+    book = sub.add_parser("book", help="execute the book's notebooks (papermill) and build the HTML book")
+    book.add_argument("--config", default="book/notebooks.yaml", help="notebook x parameter list")
+    book.add_argument("--jobs", type=int, default=2, help="notebooks executed in parallel")
+    book.add_argument("--quick", action="store_true", help="quick parameters (for tests and CI)")
+    book.add_argument("--force", action="store_true", help="re-execute notebooks even if unchanged")
+    book.add_argument("--recompute", action="store_true",
+                      help="re-run the experiments behind the book first (slow), then re-execute")
+    book.add_argument("--recompute-config", nargs="+", default=["configs/default.yaml"],
+                      help="experiment configs re-run by --recompute")
+    book.add_argument("--no-build", action="store_true", help="execute notebooks only")
+    book.set_defaults(func=lambda args: __import__("causalmix.book", fromlist=["main"]).main(args))
     return parser
 
 

@@ -1,0 +1,133 @@
+"""Batch-execute the book's notebooks with papermill, then build the HTML book (Jupyter Book 1).
+
+``book/notebooks.yaml`` lists the pages: each entry names a source notebook, its papermill
+parameters and the inputs it reads. An executed copy goes to ``book/executed/<name>.ipynb``
+(sources are never overwritten) next to a ``.key`` file: the hash of the notebook, its
+parameters, its input files and the ``causalmix`` sources. A page whose key is unchanged is not
+re-executed. Notebooks run in parallel, each in its own process with a wall-clock timeout; a
+failing notebook does not stop the batch, and the summary names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from tqdm.auto import tqdm
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Page:
+    """One notebook page of the book."""
+
+    name: str
+    notebook: Path
+    parameters: dict = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)  # globs relative to the repository root
+    timeout: int = 600  # seconds for the whole notebook
+
+    @property
+    def output(self) -> Path:
+        return REPO / "book" / "executed" / f"{self.name}.ipynb"
+
+    def key(self) -> str:
+        """Hash of everything that determines the executed notebook's content."""
+        digest = hashlib.sha256()
+        digest.update(self.notebook.read_bytes())
+        digest.update(json.dumps(self.parameters, sort_keys=True).encode())
+        files = sorted({p for pattern in self.inputs for p in REPO.glob(pattern) if p.is_file()})
+        files += sorted(PACKAGE.rglob("*.py"))
+        for path in files:
+            digest.update(str(path.relative_to(REPO)).encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+
+def read_pages(config: Path, quick: bool = False) -> list[Page]:
+    """Pages from a notebooks YAML; ``quick`` merges each entry's ``quick_parameters``."""
+    spec = yaml.safe_load(Path(config).read_text())
+    pages = []
+    for entry in spec["pages"]:
+        parameters = {**spec.get("parameters", {}), **entry.get("parameters", {})}
+        if quick:
+            parameters.update(entry.get("quick_parameters", {}))
+            parameters["quick"] = True
+        pages.append(Page(name=entry["name"], notebook=REPO / entry["notebook"],
+                          parameters=parameters, inputs=entry.get("inputs", []),
+                          timeout=int(entry.get("timeout", spec.get("timeout", 600)))))
+    return pages
+
+
+def execute_page(page: Page, force: bool = False) -> tuple[str, str]:
+    """Run one page under papermill unless its key is unchanged; returns (name, status)."""
+    key_file = page.output.with_suffix(".key")
+    key = page.key()
+    if not force and page.output.is_file() and key_file.is_file() and key_file.read_text() == key:
+        return page.name, "cached"
+    page.output.parent.mkdir(parents=True, exist_ok=True)
+    key_file.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "papermill", str(page.notebook), str(page.output),
+               "--cwd", str(REPO), "--kernel", "python3", "--no-progress-bar",
+               "--parameters_yaml", yaml.safe_dump(page.parameters)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=page.timeout)
+    except subprocess.TimeoutExpired:
+        return page.name, f"timed out after {page.timeout} s"
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+        return page.name, "failed: " + (lines[-1] if lines else f"exit {result.returncode}")
+    key_file.write_text(key)
+    return page.name, "executed"
+
+
+def execute_pages(pages: list[Page], jobs: int = 2, force: bool = False) -> dict[str, str]:
+    """Execute pages in parallel; returns name -> status."""
+    statuses = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
+            tqdm(total=len(pages), desc="notebooks", unit="nb") as bar:
+        for name, status in pool.map(lambda page: execute_page(page, force), pages):
+            statuses[name] = status
+            bar.update()
+    return statuses
+
+
+def build_html() -> int:
+    """Build ``book/_build/html`` from the executed notebooks (no re-execution)."""
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    command = [str(jupyter_book), "build", str(REPO / "book"), "--config", str(REPO / "_config.yml"),
+               "--toc", str(REPO / "book" / "_toc.yml"), "--path-output", str(REPO / "book"),
+               "--quiet"]
+    return subprocess.run(command).returncode
+
+
+def main(args) -> int:
+    """``causalmix book``: optionally recompute results, execute notebooks, build the HTML."""
+    started = time.perf_counter()
+    if args.recompute:
+        from causalmix.runner import run_config
+
+        for config in args.recompute_config:
+            run_config(config)
+    pages = read_pages(Path(args.config), quick=args.quick)
+    statuses = execute_pages(pages, jobs=args.jobs, force=args.recompute or args.force)
+    failed = {name: status for name, status in statuses.items()
+              if status not in ("executed", "cached")}
+    for name, status in statuses.items():
+        print(f"  {name:32s} {status}")
+    code = 0 if args.no_build else build_html()
+    print(f"book: {len(pages) - len(failed)}/{len(pages)} notebooks ok, "
+          f"HTML {'skipped' if args.no_build else ('built' if code == 0 else 'FAILED')} "
+          f"in {time.perf_counter() - started:.0f} s -> book/_build/html/index.html")
+    if failed:
+        print("failed notebooks: " + ", ".join(f"{n} ({s})" for n, s in failed.items()))
+    return 1 if failed or code else 0
