@@ -50,6 +50,7 @@ def test_pages_have_no_traceback_and_no_external_resources(built_book):
 def test_headless_chromium_sees_images_and_working_links(built_book):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import WebDriverWait
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -61,11 +62,13 @@ def test_headless_chromium_sees_images_and_working_links(built_book):
     try:
         for page in _pages(built_book):
             driver.get(page.as_uri())
+            WebDriverWait(driver, 30).until(
+                lambda d: d.execute_script("return document.readyState") == "complete")
             images = driver.execute_script(
                 "return Array.from(document.images).map(i => [i.src, i.complete && i.naturalWidth > 0])")
             broken = [src for src, ok in images if not ok]
             assert not broken, (page.name, broken)
-            body = driver.find_element("tag name", "body").text
+            body = driver.execute_script("return document.body.innerText")
             assert "Traceback (most recent call last)" not in body, page.name
             links = driver.execute_script("return Array.from(document.links).map(a => a.href)")
             for href in links:
