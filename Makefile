@@ -7,6 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.causalmix-installed
 CONFIG ?= configs/default.yaml
 
+# Use the offline TabArena mirror beside the checkout when there is one (the book and tests then
+# cover it); without it everything still runs on the built-in datasets.
+MIRROR := $(wildcard $(abspath ../shared/data/tabarena))
+ifneq ($(MIRROR),)
+export CAUSALMIX_DATA_DIR ?= $(MIRROR)
+endif
+
 .PHONY: book test results install clean
 
 install: $(STAMP)

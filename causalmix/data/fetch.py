@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from causalmix.data.dataset import Dataset, resolve_data_dir
 from causalmix.data.errors import DatasetError
