@@ -1,0 +1,192 @@
+"""The stand-in tabular foundation model: a small nanoTabPFN/Mitra-style in-context transformer.
+
+Every table cell is embedded on its own; each layer attends across the features of a row, then
+across rows within a column, where every row (context or query) attends to the *context* rows
+only. The label enters as one more column (a class embedding on context rows, a learned "unknown"
+embedding on query rows) and the class logits are read out from that column of the query rows.
+
+Because context rows never attend to query rows, the context is encoded once per call and the
+query rows are processed in independent chunks (``query_chunk_size``), which keeps inference on a
+CPU within memory for thousands of query rows.
+
+Shape legend: B batch (tables), C context rows, Q query rows, F features, E embedding width.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OrdinalEncoder, QuantileTransformer
+from torch import nn
+
+from causalmix.models.base import ModelLimits, TabularModel
+
+#: Standardised cell values are clipped to this many standard deviations.
+CLIP_SIGMA = 5.0
+
+
+class StandinPreprocessor(TransformerMixin, BaseEstimator):
+    """DataFrame -> float32 matrix matching the prior's feature distribution (fit on context rows).
+
+    Numeric columns: median imputation, then a quantile transform to standard-normal marginals
+    (the prior rank-transforms its numeric features the same way). Categorical columns: ordinal
+    codes 0..k-1 in sorted level order, missing values a level of their own, unseen levels -> -1
+    (the prior draws categorical features as integer codes). Tables wider than ``max_features``
+    keep a random subset of ``max_features`` columns, with a warning.
+    """
+
+    def __init__(self, max_features: int = 100, random_state: int | None = 0):
+        self.max_features = max_features
+        self.random_state = random_state
+
+    def fit(self, X: pd.DataFrame, y=None) -> StandinPreprocessor:
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(f"StandinPreprocessor expects a pandas DataFrame, got {type(X).__name__}")
+        columns = list(X.columns)
+        if len(columns) > self.max_features:
+            rng = np.random.default_rng(self.random_state)
+            keep = np.sort(rng.choice(len(columns), self.max_features, replace=False))
+            warnings.warn(f"{len(columns)} features exceed the model's limit of {self.max_features}; "
+                          f"using a random subset of {self.max_features} (random_state="
+                          f"{self.random_state}).", stacklevel=2)
+            columns = [columns[i] for i in keep]
+        self.features_in_ = columns
+        categorical = [c for c in columns if not pd.api.types.is_numeric_dtype(X[c])
+                       or isinstance(X[c].dtype, pd.CategoricalDtype)]
+        numeric = [c for c in columns if c not in categorical]
+        n_quantiles = max(2, min(1000, len(X)))
+        self.transformer_ = ColumnTransformer(
+            [("numeric", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
+                                       QuantileTransformer(n_quantiles=n_quantiles,
+                                                           output_distribution="normal")), numeric),
+             ("categorical", make_pipeline(_MissingAsLevel(), OrdinalEncoder(
+                 handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64)), categorical)],
+            sparse_threshold=0.0,
+        ).fit(X[columns])
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """(n_rows, min(n_features, max_features)) float32."""
+        return self.transformer_.transform(X[self.features_in_]).astype(np.float32)
+
+
+class _MissingAsLevel(TransformerMixin, BaseEstimator):
+    """Categorical columns as string arrays, missing values as the level ``"__missing__"``."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        frame = pd.DataFrame(X).astype(object)
+        return frame.where(frame.notna(), "__missing__").astype(str).to_numpy()
+
+
+class _Layer(nn.Module):
+    """Pre-norm block: attention across features, attention across rows (to context), MLP."""
+
+    def __init__(self, width: int, n_heads: int, mlp_width: int, dropout: float):
+        super().__init__()
+        self.norm_features = nn.LayerNorm(width)
+        self.attn_features = nn.MultiheadAttention(width, n_heads, dropout=dropout, batch_first=True)
+        self.norm_rows = nn.LayerNorm(width)
+        self.attn_rows = nn.MultiheadAttention(width, n_heads, dropout=dropout, batch_first=True)
+        self.norm_mlp = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(nn.Linear(width, mlp_width), nn.GELU(), nn.Linear(mlp_width, width))
+
+    def across_features(self, h: torch.Tensor) -> torch.Tensor:
+        """h: (B, R, F+1, E) -> same; every cell attends to the cells of its row."""
+        b, r, f, e = h.shape
+        flat = self.norm_features(h).reshape(b * r, f, e)
+        return h + self.attn_features(flat, flat, flat, need_weights=False)[0].reshape(b, r, f, e)
+
+    def across_rows(self, h: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        """h: (B, R, F+1, E) attends within each column to ``context`` (B, C, F+1, E) (pre-norm)."""
+        b, r, f, e = h.shape
+        c = context.shape[1]
+        queries = self.norm_rows(h).transpose(1, 2).reshape(b * f, r, e)
+        keys = self.norm_rows(context).transpose(1, 2).reshape(b * f, c, e)
+        out = self.attn_rows(queries, keys, keys, need_weights=False)[0]
+        return h + out.reshape(b, f, r, e).transpose(1, 2)
+
+    def feed_forward(self, h: torch.Tensor) -> torch.Tensor:
+        return h + self.mlp(self.norm_mlp(h))
+
+
+class StandinTFM(TabularModel):
+    """Small in-context classifier over cell embeddings (see the module docstring).
+
+    Parameters: ``width`` E, ``n_layers``, ``n_heads``, ``mlp_width`` (hidden units of each
+    block's MLP), ``max_classes`` (logits returned), ``max_features`` and ``max_context_rows``
+    (advertised :class:`ModelLimits`; attention itself has no hard limit), ``query_chunk_size``
+    (query rows processed together at inference).
+    """
+
+    def __init__(self, width: int = 96, n_layers: int = 3, n_heads: int = 4, mlp_width: int = 192,
+                 max_classes: int = 10, max_features: int = 100, max_context_rows: int = 2048,
+                 dropout: float = 0.0, query_chunk_size: int = 512):
+        super().__init__()
+        self.config = dict(width=width, n_layers=n_layers, n_heads=n_heads, mlp_width=mlp_width,
+                           max_classes=max_classes, max_features=max_features,
+                           max_context_rows=max_context_rows, dropout=dropout,
+                           query_chunk_size=query_chunk_size)
+        self.limits = ModelLimits(max_classes=max_classes, max_features=max_features,
+                                  max_context_rows=max_context_rows)
+        self.query_chunk_size = query_chunk_size
+        self.cell_embedding = nn.Linear(2, width)          # (value, is-missing) -> E
+        self.label_embedding = nn.Embedding(max_classes + 1, width)  # last index: unknown label
+        self.layers = nn.ModuleList(_Layer(width, n_heads, mlp_width, dropout) for _ in range(n_layers))
+        self.head = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, mlp_width), nn.GELU(),
+                                  nn.Linear(mlp_width, max_classes))
+
+    def make_preprocessor(self) -> StandinPreprocessor:
+        return StandinPreprocessor(max_features=self.limits.max_features)
+
+    def _embed(self, x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
+               labels: torch.Tensor) -> torch.Tensor:
+        """x: (B, R, F), labels: (B, R) -> (B, R, F+1, E), cells standardised by context stats."""
+        missing = torch.isnan(x)
+        z = ((torch.where(missing, mean, x) - mean) / std).clamp(-CLIP_SIGMA, CLIP_SIGMA)
+        cells = self.cell_embedding(torch.stack([z, missing.to(z.dtype)], dim=-1))
+        return torch.cat([cells, self.label_embedding(labels).unsqueeze(2)], dim=2)
+
+    def forward(self, x_context: torch.Tensor, y_context: torch.Tensor,
+                x_query: torch.Tensor) -> torch.Tensor:
+        """x_context (B, C, F), y_context (B, C) int64, x_query (B, Q, F) -> logits (B, Q, max_classes)."""
+        if x_context.ndim != 3 or x_query.ndim != 3 or x_context.shape[2] != x_query.shape[2]:
+            raise ValueError(f"expected x_context (B, C, F) and x_query (B, Q, F), got "
+                             f"{tuple(x_context.shape)} and {tuple(x_query.shape)}")
+        if y_context.shape != x_context.shape[:2]:
+            raise ValueError(f"y_context shape {tuple(y_context.shape)} != (B, C) = {tuple(x_context.shape[:2])}")
+        if y_context.numel() and (int(y_context.min()) < 0 or int(y_context.max()) >= self.limits.max_classes):
+            raise ValueError(f"class codes must lie in 0..{self.limits.max_classes - 1}; this model "
+                             f"supports at most {self.limits.max_classes} classes")
+        mean = torch.nanmean(x_context, dim=1, keepdim=True).nan_to_num(0.0)          # (B, 1, F)
+        centred = torch.where(torch.isnan(x_context), 0.0, x_context - mean)
+        n_observed = (~torch.isnan(x_context)).sum(1, keepdim=True).clamp(min=2)
+        std = ((centred ** 2).sum(1, keepdim=True) / (n_observed - 1)).sqrt().clamp(min=1e-6)
+
+        context = self._embed(x_context, mean, std, y_context)                        # (B, C, F+1, E)
+        context_inputs = []                       # each layer's context state before row attention
+        for layer in self.layers:
+            context = layer.across_features(context)
+            context_inputs.append(context)
+            context = layer.feed_forward(layer.across_rows(context, context))
+
+        unknown = torch.full(x_query.shape[:2], self.limits.max_classes, dtype=torch.long,
+                             device=x_query.device)
+        chunk = x_query.shape[1] if self.training else self.query_chunk_size
+        logits = []
+        for start in range(0, x_query.shape[1], max(1, chunk)):
+            rows = slice(start, start + chunk)
+            h = self._embed(x_query[:, rows], mean, std, unknown[:, rows])              # (B, q, F+1, E)
+            for layer, context_in in zip(self.layers, context_inputs):
+                h = layer.feed_forward(layer.across_rows(layer.across_features(h), context_in))
+            logits.append(self.head(h[:, :, -1]))                                     # (B, q, classes)
+        return torch.cat(logits, dim=1)
