@@ -1,0 +1,275 @@
+"""Resumable pretraining of the stand-in TFM on the synthetic prior (``causalmix pretrain``).
+
+A run directory holds ``config.yaml`` (the config the run started with), ``log.jsonl`` (one JSON
+object per line: ``start``, ``train`` (loss, lr, steps/s), ``eval`` (zero-shot ROC-AUC on a few
+real datasets), ``checkpoint`` and ``stop`` events), ``last.pt`` (model, optimizer, scheduler,
+step, wall time and every RNG state, written every ``checkpoint_minutes``) and ``best.pt`` (the
+weights with the best mean zero-shot ROC-AUC so far). Re-running the same command resumes from
+``last.pt`` (``--no-resume`` starts afresh), so a long pretraining can be split into several runs.
+
+The curriculum grows the table size linearly over ``curriculum_steps``: rows from
+``rows_start`` to ``rows_end`` and features from ``features_start`` to ``features_end`` (upper
+bounds of uniform draws per step). The batch size per step is ``cells_per_step`` divided by the
+cells of one table (clipped to ``min_batch_size``..``max_batch_size``), so steps cost about the
+same. On CUDA the ``cuda`` section of the config
+overrides training settings (e.g. a larger ``cells_per_step``) and autocast runs in ``amp_dtype``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+from sklearn.metrics import roc_auc_score
+from tqdm import tqdm
+
+from causalmix.models.base import predict_proba
+from causalmix.models.prior import SyntheticPrior
+from causalmix.models.standin import StandinTFM
+
+DEFAULT_TRAIN = dict(
+    steps=20000, lr=4e-3, weight_decay=0.0, warmup_steps=200, schedule="cosine", min_lr_ratio=0.05,
+    grad_clip=1.0, cells_per_step=16000, min_batch_size=4, max_batch_size=64,
+    rows_start=100, rows_end=600, features_start=5, features_end=40, curriculum_steps=5000,
+    min_rows=32, context_fraction=(0.3, 0.8), log_every=25, threads=1, amp_dtype="bfloat16",
+)
+DEFAULT_EVAL = dict(every_steps=250, datasets=["breast_cancer", "diabetes", "credit-g",
+                                               "blood-transfusion-service-center"],
+                    n_context=512, max_query=500, data_dir=None)
+
+
+def load_config(path: str | Path) -> dict:
+    """The YAML config with defaults filled in (sections ``model``, ``prior``, ``train``, ``eval``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No pretraining config at {path}")
+    raw = yaml.safe_load(path.read_text()) or {}
+    unknown = set(raw) - {"seed", "out", "checkpoint_minutes", "model", "prior", "train", "eval", "cuda"}
+    if unknown:
+        raise ValueError(f"{path}: unknown top-level keys {sorted(unknown)}")
+    for section, defaults in (("train", DEFAULT_TRAIN), ("eval", DEFAULT_EVAL)):
+        extra = set(raw.get(section) or {}) - set(defaults)
+        if extra:
+            raise ValueError(f"{path}: unknown keys in '{section}': {sorted(extra)}")
+    return dict(seed=int(raw.get("seed", 0)), out=raw.get("out", "runs/pretrain"),
+                checkpoint_minutes=float(raw.get("checkpoint_minutes", 3.0)),
+                model=dict(raw.get("model") or {}), prior=dict(raw.get("prior") or {}),
+                train={**DEFAULT_TRAIN, **(raw.get("train") or {})},
+                eval={**DEFAULT_EVAL, **(raw.get("eval") or {})}, cuda=dict(raw.get("cuda") or {}))
+
+
+def lr_factor(step: int, train: dict) -> float:
+    """Multiplier of the base learning rate: linear warmup, then cosine to ``min_lr_ratio`` or constant."""
+    if step < train["warmup_steps"]:
+        return (step + 1) / train["warmup_steps"]
+    if train["schedule"] == "constant":
+        return 1.0
+    progress = min(1.0, (step - train["warmup_steps"]) / max(1, train["steps"] - train["warmup_steps"]))
+    return train["min_lr_ratio"] + (1 - train["min_lr_ratio"]) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def table_shape(step: int, train: dict, rng: np.random.Generator) -> tuple[int, int, int, int]:
+    """(batch size, rows, features, context rows) of one step under the curriculum."""
+    ramp = min(1.0, step / max(1, train["curriculum_steps"]))
+    max_rows = round(train["rows_start"] + ramp * (train["rows_end"] - train["rows_start"]))
+    max_features = round(train["features_start"] + ramp * (train["features_end"] - train["features_start"]))
+    n_rows = int(rng.integers(min(train["min_rows"], max_rows), max_rows + 1))
+    n_features = int(rng.integers(1, max_features + 1))
+    n_context = int(np.clip(round(n_rows * rng.uniform(*train["context_fraction"])), 1, n_rows - 1))
+    batch = int(np.clip(train["cells_per_step"] // (n_rows * (n_features + 1)),
+                        train["min_batch_size"], train["max_batch_size"]))
+    return batch, n_rows, n_features, n_context
+
+
+class ZeroShotProbe:
+    """Zero-shot ROC-AUC on fixed splits of a few real datasets (fold 0, seed 0 of ``make_split``)."""
+
+    def __init__(self, datasets: list[str], n_context: int, max_query: int, data_dir=None):
+        from causalmix.data import load_dataset
+        from causalmix.preprocessing import LabelEncoder
+        from causalmix.splits import make_split
+
+        self.tasks = []
+        for name in datasets:
+            data = load_dataset(name, data_dir)
+            codes = LabelEncoder().fit(data.y).transform(data.y)
+            split = make_split(data.y, fold=0, n_train=n_context, val_fraction=0.0, seed=0)
+            query = split.test[:max_query]
+            self.tasks.append((name, data.X.iloc[split.train], codes[split.train],
+                               data.X.iloc[query], codes[query], int(codes.max()) + 1))
+
+    def __call__(self, model: StandinTFM) -> dict[str, float]:
+        scores = {}
+        for name, x_context, y_context, x_query, y_query, n_classes in self.tasks:
+            proba = predict_proba(model, x_context, y_context, x_query, n_classes=n_classes)
+            scores[name] = float(roc_auc_score(y_query, proba[:, 1]) if n_classes == 2 else
+                                 roc_auc_score(y_query, proba, multi_class="ovr", average="macro",
+                                               labels=np.arange(n_classes)))
+        return scores
+
+
+def _rng_state(rng: np.random.Generator) -> dict:
+    return dict(numpy=rng.bit_generator.state, torch=torch.get_rng_state(), python=random.getstate(),
+                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [])
+
+
+def _restore_rng(state: dict, rng: np.random.Generator) -> None:
+    rng.bit_generator.state = state["numpy"]
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _save_atomic(payload: dict, path: Path) -> None:
+    tmp = path.with_suffix(".pt.tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def weights_payload(model: StandinTFM, meta: dict, half: bool = False) -> dict:
+    """The shippable form ``{"config", "state_dict", "meta"}`` read by ``load_standin``."""
+    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
+             for k, v in model.state_dict().items()}
+    return dict(config=model.config, state_dict=state, meta=meta)
+
+
+class Pretrainer:
+    """One pretraining run: ``Pretrainer(config, out_dir, device).run(resume, max_minutes)``."""
+
+    def __init__(self, config: dict, out_dir: str | Path, device: str | None = None):
+        self.config = config
+        self.out_dir = Path(out_dir)
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.train = dict(config["train"])
+        if self.device.type == "cuda":
+            self.train.update(config["cuda"])
+        else:
+            torch.set_num_threads(int(self.train["threads"]))
+        torch.manual_seed(config["seed"])
+        random.seed(config["seed"])
+        self.rng = np.random.default_rng(config["seed"])
+        self.model = StandinTFM(**config["model"]).to(self.device)
+        self.prior = SyntheticPrior(max_classes=self.model.limits.max_classes, **config["prior"])
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.train["lr"],
+                                           weight_decay=self.train["weight_decay"])
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda step: lr_factor(step, self.train))
+        self.step, self.elapsed_s, self.best_auc = 0, 0.0, -1.0
+        self.probe = None
+
+    # ------------------------------------------------------------------ state
+    def _log(self, **event) -> None:
+        with open(self.out_dir / "log.jsonl", "a") as handle:
+            handle.write(json.dumps(event) + "\n")
+
+    def save(self) -> None:
+        _save_atomic(dict(model=self.model.state_dict(), model_config=self.model.config,
+                          optimizer=self.optimizer.state_dict(), scheduler=self.scheduler.state_dict(),
+                          step=self.step, elapsed_s=self.elapsed_s, best_auc=self.best_auc,
+                          rng=_rng_state(self.rng), config=self.config), self.out_dir / "last.pt")
+        self._log(event="checkpoint", step=self.step, elapsed_s=round(self.elapsed_s, 1))
+
+    def load(self) -> bool:
+        path = self.out_dir / "last.pt"
+        if not path.is_file():
+            return False
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.step, self.elapsed_s, self.best_auc = state["step"], state["elapsed_s"], state["best_auc"]
+        _restore_rng(state["rng"], self.rng)
+        return True
+
+    # ------------------------------------------------------------------ training
+    def train_step(self) -> float:
+        """One optimizer step on a fresh prior batch; returns the mean query cross-entropy."""
+        batch_size, n_rows, n_features, n_context = table_shape(self.step, self.train, self.rng)
+        batch = self.prior.sample_batch(batch_size, n_rows, n_features, n_context, self.rng)
+        x = torch.from_numpy(batch.x).to(self.device)
+        y = torch.from_numpy(batch.y).to(self.device)
+        absent = (torch.arange(self.model.limits.max_classes, device=self.device)[None]
+                  >= torch.from_numpy(batch.n_classes).to(self.device)[:, None])      # (B, classes)
+        self.model.train()
+        with torch.autocast(self.device.type, dtype=getattr(torch, self.train["amp_dtype"]),
+                            enabled=self.device.type == "cuda"):
+            logits = self.model(x[:, :n_context], y[:, :n_context], x[:, n_context:])
+        logits = logits.float().masked_fill(absent[:, None], float("-inf"))
+        loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y[:, n_context:].flatten())
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.train["grad_clip"])
+        self.optimizer.step()
+        self.scheduler.step()
+        self.step += 1
+        return loss.item()
+
+    def evaluate(self) -> float:
+        if self.probe is None:
+            e = self.config["eval"]
+            self.probe = ZeroShotProbe(e["datasets"], e["n_context"], e["max_query"], e["data_dir"])
+        scores = self.probe(self.model)
+        mean = float(np.mean(list(scores.values())))
+        self._log(event="eval", step=self.step, elapsed_s=round(self.elapsed_s, 1),
+                  auc={k: round(v, 4) for k, v in scores.items()}, mean_auc=round(mean, 4))
+        if mean > self.best_auc:
+            self.best_auc = mean
+            _save_atomic(weights_payload(self.model, dict(step=self.step, mean_auc=mean, auc=scores)),
+                         self.out_dir / "best.pt")
+        return mean
+
+    def run(self, resume: bool = True, max_minutes: float | None = None) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        resumed = resume and self.load()
+        if not resumed:
+            (self.out_dir / "log.jsonl").unlink(missing_ok=True)
+            (self.out_dir / "config.yaml").write_text(yaml.safe_dump(self.config, sort_keys=False))
+        self._log(event="start", step=self.step, resumed=resumed, device=str(self.device),
+                  threads=torch.get_num_threads(), n_parameters=sum(p.numel() for p in self.model.parameters()),
+                  config=self.config)
+        started, last_save = time.monotonic(), time.monotonic()
+        base_elapsed, losses, window_start = self.elapsed_s, [], time.monotonic()
+        every = self.config["eval"]["every_steps"]
+        reason = "steps"
+        with tqdm(total=self.train["steps"], initial=self.step, desc="pretrain", unit="step") as bar:
+            while self.step < self.train["steps"]:
+                losses.append(self.train_step())
+                self.elapsed_s = base_elapsed + time.monotonic() - started
+                bar.update(1)
+                if self.step % self.train["log_every"] == 0:
+                    steps_per_s = len(losses) / (time.monotonic() - window_start)
+                    self._log(event="train", step=self.step, loss=round(float(np.mean(losses)), 4),
+                              lr=self.scheduler.get_last_lr()[0], steps_per_s=round(steps_per_s, 3),
+                              elapsed_s=round(self.elapsed_s, 1))
+                    bar.set_postfix(loss=f"{np.mean(losses):.3f}", best_auc=f"{self.best_auc:.3f}")
+                    losses, window_start = [], time.monotonic()
+                if self.step % every == 0:
+                    self.evaluate()
+                if time.monotonic() - last_save > 60 * self.config["checkpoint_minutes"]:
+                    self.save()
+                    last_save = time.monotonic()
+                if max_minutes is not None and time.monotonic() - started > 60 * max_minutes:
+                    reason = "max_minutes"
+                    break
+        if self.step % every:
+            self.evaluate()
+        self.save()
+        self._log(event="stop", step=self.step, reason=reason, elapsed_s=round(self.elapsed_s, 1),
+                  best_auc=round(self.best_auc, 4))
+
+
+def main(args) -> int:
+    """Entry point of ``causalmix pretrain CONFIG [--out] [--device] [--no-resume] [--max-minutes]``."""
+    config = load_config(args.config)
+    out_dir = Path(args.out or config["out"])
+    Pretrainer(config, out_dir, args.device).run(resume=not args.no_resume, max_minutes=args.max_minutes)
+    print(f"pretraining state in {out_dir} (log.jsonl, last.pt, best.pt)")
+    return 0
