@@ -49,10 +49,11 @@ def roc_auc(y_true, proba, classes) -> float:
 def log_loss(y_true, proba, classes) -> float:
     """Mean negative log-likelihood (natural log, nats per row) of the true labels.
 
-    Rows of ``proba`` are renormalised to sum to one and clipped away from 0 and 1 at machine
+    Rows of ``proba`` are renormalised to sum to one, then clipped away from 0 and 1 at machine
     precision (scikit-learn's ``log_loss``). Range [0, inf).
     """
     y_true, proba, classes = _validated(y_true, proba, classes)
+    proba = proba / proba.sum(axis=1, keepdims=True)  # float32 softmax outputs sum to 1 +- 1e-7
     return float(_sklearn_log_loss(y_true, proba, labels=classes))
 
 

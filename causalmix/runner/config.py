@@ -1,0 +1,300 @@
+"""Experiment configs: YAML -> a validated, resolved :class:`ExperimentConfig`.
+
+A config names the datasets, the outer folds, the scarce-data sizes, the seeds, the model backend,
+the shared fine-tuning settings and the methods to compare. Schema (every key but ``name``,
+``datasets`` and ``methods`` has a default)::
+
+    name: lite                  # experiment name: results go to results/<name>/
+    description: ...            # free text
+    data_dir: null              # dataset directory (default: $CAUSALMIX_DATA_DIR, then ~/.cache/...)
+    datasets: [credit-g, diabetes]          # names, or a suite:
+    # datasets: {suite: tabarena-v0.1, only_available: true, exclude: [...]}
+    n_folds: 10                 # outer stratified folds per dataset
+    folds: [0, 1]               # which of them to run, or "all"
+    n_train: [128]              # scarce training rows per run (train + validation); null = whole fold
+    val_fraction: 0.2           # share of the n_train rows used for validation / early stopping
+    seeds: [0]                  # repetitions; a seed fixes the split and all randomness of a run
+    model: default              # backend name (causalmix.models.load_model)
+    device: null                # torch device; null = CUDA if available, else CPU
+    metrics: [roc_auc, log_loss, accuracy]
+    finetune: {max_steps: 100, learning_rate: 1.0e-4}   # FineTunedClassifier parameters, shared
+    methods:                    # a list of names, or a mapping name -> settings:
+      zero_shot: {}             # the TFM in context, no training
+      finetune: {}              # plain fine-tuning on the real rows
+      causalmix:                # a generator name from causalmix.augment.AUGMENTERS: fine-tuning
+        generator_params: {}    #   on real + synthetic rows; generator parameters
+        finetune: {synthetic_ratio: 1.0}   # overrides of the shared fine-tuning settings
+      causalmix_ctx:            # any other name needs `generator:`
+        generator: causalmix
+        finetune: {synthetic_role: context}
+
+Every problem raises :class:`ConfigError` naming the key, with close matches for typos.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import os
+from dataclasses import asdict, dataclass, field
+from importlib import import_module
+from pathlib import Path
+
+import yaml
+
+from causalmix.augment import AUGMENTERS
+from causalmix.data import BUILTIN_DATASETS, TASKS, DatasetError, is_available, resolve_data_dir, suite
+from causalmix.metrics import METRICS
+
+ZERO_SHOT, FINETUNE, AUGMENT = "zero_shot", "finetune", "augment"
+#: FineTunedClassifier parameters the runner sets itself (never from a config).
+RUNNER_SET = {"model", "augmenter", "random_state", "progress", "val_fraction", "device"}
+#: Shared fine-tuning settings that zero-shot prediction uses too.
+ZERO_SHOT_SHARED = ("predict_context", "batch_size", "mixed_precision")
+TOP_LEVEL = {"name", "description", "data_dir", "datasets", "n_folds", "folds", "n_train",
+             "val_fraction", "seeds", "model", "device", "metrics", "finetune", "methods"}
+
+
+class ConfigError(ValueError):
+    """An experiment config that cannot be run, with the reason."""
+
+
+def _hint(name: str, known) -> str:
+    matches = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.5)
+    return f" Did you mean {', '.join(map(repr, matches))}?" if matches else ""
+
+
+def _reject_unknown(keys, known, where: str) -> None:
+    for key in keys:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r}.{_hint(key, known)} "
+                              f"Known: {', '.join(sorted(known))}.")
+
+
+@dataclass(frozen=True)
+class MethodConfig:
+    """One method of the grid.
+
+    ``kind``: ``"zero_shot"`` (TFMClassifier), ``"finetune"`` (FineTunedClassifier on real rows) or
+    ``"augment"`` (FineTunedClassifier on real + synthetic rows from ``generator``, built with
+    ``generator_params``). ``finetune``: the resolved FineTunedClassifier parameters (shared
+    settings with this method's overrides); for zero-shot, the shared inference settings it
+    uses too (``ZERO_SHOT_SHARED``: the context rows, batch size and precision).
+    """
+
+    name: str
+    kind: str
+    generator: str | None = None
+    generator_params: dict = field(default_factory=dict)
+    finetune: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A validated experiment; build it with :func:`load_config`. Fields as in the YAML schema,
+    with ``datasets`` and ``folds`` resolved to explicit tuples."""
+
+    name: str
+    datasets: tuple[str, ...]
+    methods: tuple[MethodConfig, ...]
+    description: str = ""
+    data_dir: str | None = None
+    n_folds: int = 10
+    folds: tuple[int, ...] = (0,)
+    n_train: tuple[int | None, ...] = (128,)
+    val_fraction: float = 0.2
+    seeds: tuple[int, ...] = (0,)
+    model: str = "default"
+    device: str | None = None
+    metrics: tuple[str, ...] = tuple(METRICS)
+    finetune: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The resolved config as plain YAML/JSON types."""
+        resolved = asdict(self)
+        resolved["methods"] = {m.pop("name"): m for m in resolved["methods"]}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in resolved.items()}
+
+    def method(self, name: str) -> MethodConfig:
+        return next(m for m in self.methods if m.name == name)
+
+
+def _finetune_parameters() -> dict[str, inspect.Parameter]:
+    from causalmix.estimators import FineTunedClassifier
+
+    parameters = inspect.signature(FineTunedClassifier.__init__).parameters
+    return {k: p for k, p in parameters.items() if k != "self" and k not in RUNNER_SET}
+
+
+def _check_finetune(params, where: str) -> dict:
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where} must be a mapping of FineTunedClassifier parameters, got {params!r}.")
+    known = _finetune_parameters()
+    _reject_unknown(params, known, where)
+    from causalmix.finetune import FineTuneSettings
+
+    settings = {k: v for k, v in params.items() if k in FineTuneSettings.__dataclass_fields__}
+    try:
+        FineTuneSettings(**settings)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{where}: {error}") from None
+    return dict(params)
+
+
+def _generator_class(name: str, where: str):
+    module, cls = AUGMENTERS[name].split(":")
+    try:
+        return getattr(import_module(module), cls)
+    except (ImportError, AttributeError) as error:
+        raise ConfigError(f"{where}: generator {name!r} is registered but cannot be imported "
+                          f"({type(error).__name__}: {error}).") from None
+
+
+def _check_generator_params(name: str, params, where: str) -> dict:
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where} must be a mapping of {name!r} parameters, got {params!r}.")
+    signature = inspect.signature(_generator_class(name, where).__init__).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in signature.values()):
+        known = {k for k in signature if k not in ("self", "random_state")}
+        _reject_unknown(params, known, where)
+    if "random_state" in params:
+        raise ConfigError(f"{where}: random_state is derived from the run key; remove it.")
+    return dict(params)
+
+
+def _method(name: str, settings, shared_finetune: dict) -> MethodConfig:
+    where = f"methods.{name}"
+    settings = {} if settings is None else settings
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{where} must be a mapping (or empty), got {settings!r}.")
+    generator = settings.get("generator", name if name in AUGMENTERS else None)
+    if name == ZERO_SHOT:
+        _reject_unknown(settings, set(), where)
+        inference = {k: v for k, v in shared_finetune.items() if k in ZERO_SHOT_SHARED}
+        return MethodConfig(name, ZERO_SHOT, finetune=inference)
+    if generator is None and name != FINETUNE:
+        known = [ZERO_SHOT, FINETUNE, *AUGMENTERS]
+        raise ConfigError(f"Unknown method {name!r}.{_hint(name, known)} Methods are "
+                          f"{', '.join(known)}, or any name with a `generator:` key.")
+    if generator is not None and generator not in AUGMENTERS:
+        raise ConfigError(f"{where}: unknown generator {generator!r}.{_hint(generator, AUGMENTERS)} "
+                          f"Known: {', '.join(AUGMENTERS)}.")
+    allowed = {"finetune"} | ({"generator", "generator_params"} if generator else set())
+    _reject_unknown(settings, allowed, where)
+    finetune = {**shared_finetune, **_check_finetune(settings.get("finetune"), f"{where}.finetune")}
+    if generator is None:
+        return MethodConfig(name, FINETUNE, finetune=finetune)
+    params = _check_generator_params(generator, settings.get("generator_params"),
+                                     f"{where}.generator_params")
+    return MethodConfig(name, AUGMENT, generator, params, finetune)
+
+
+def _datasets(spec, data_dir) -> tuple[str, ...]:
+    if isinstance(spec, dict):
+        _reject_unknown(spec, {"suite", "only_available", "exclude"}, "datasets")
+        if "suite" not in spec:
+            raise ConfigError("datasets: a mapping needs `suite:` (or give a list of names).")
+        try:
+            names = suite(spec["suite"])
+        except DatasetError as error:
+            raise ConfigError(f"datasets: {error}") from None
+        exclude = set(spec.get("exclude") or [])
+        _reject_unknown(exclude, names, "datasets.exclude")
+        names = [n for n in names if n not in exclude]
+        if spec.get("only_available", False):
+            names = [n for n in names if is_available(n, data_dir)]
+    elif isinstance(spec, list) and spec and all(isinstance(n, str) for n in spec):
+        names = spec
+    else:
+        raise ConfigError(f"datasets must be a non-empty list of names or {{suite: NAME}}, got {spec!r}.")
+    if len(set(names)) != len(names):
+        raise ConfigError(f"datasets: duplicate names in {names}.")
+    for name in names:
+        if name not in BUILTIN_DATASETS and name not in TASKS and not is_available(name, data_dir):
+            raise ConfigError(f"datasets: unknown dataset {name!r}."
+                              f"{_hint(name, [*BUILTIN_DATASETS, *TASKS])}")
+        if not is_available(name, data_dir):
+            raise ConfigError(f"datasets: {name!r} is not in the data directory "
+                              f"{str(resolve_data_dir(data_dir))!r}; set data_dir (or --data-dir, "
+                              f"$CAUSALMIX_DATA_DIR) or run `causalmix data fetch {name}`.")
+    if not names:
+        raise ConfigError(f"datasets: {spec!r} selects no dataset that is available.")
+    return tuple(names)
+
+
+def _int_list(value, where: str, allow_none: bool = False) -> tuple:
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        ok = (v is None and allow_none) or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+        if not ok:
+            raise ConfigError(f"{where} must be a non-negative integer{' or null' if allow_none else ''}"
+                              f" (or a list of them), got {v!r}.")
+    if not values or len(set(values)) != len(values):
+        raise ConfigError(f"{where} must be non-empty without duplicates, got {value!r}.")
+    return tuple(values)
+
+
+def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -> ExperimentConfig:
+    """Read and validate a config from a YAML path or a dict; ``data_dir`` overrides the config's."""
+    if isinstance(source, dict):
+        raw = dict(source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError(f"No config file at {str(path)!r}.")
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{path}: not valid YAML: {error}") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping, got {type(raw).__name__}.")
+    _reject_unknown(raw, TOP_LEVEL, "config")
+    for key in ("name", "datasets", "methods"):
+        if key not in raw:
+            raise ConfigError(f"config: `{key}` is required.")
+    name = raw["name"]
+    if not isinstance(name, str) or not name or os.sep in name or name.startswith("."):
+        raise ConfigError(f"name must be a plain folder name, got {name!r}.")
+    data_dir = data_dir or raw.get("data_dir")
+    n_folds = raw.get("n_folds", 10)
+    if not isinstance(n_folds, int) or n_folds < 2:
+        raise ConfigError(f"n_folds must be an integer >= 2, got {n_folds!r}.")
+    folds = raw.get("folds", [0])
+    folds = tuple(range(n_folds)) if folds == "all" else _int_list(folds, "folds")
+    if max(folds) >= n_folds:
+        raise ConfigError(f"folds {list(folds)} must lie in 0..{n_folds - 1} (n_folds={n_folds}).")
+    n_train = _int_list(raw.get("n_train", [128]), "n_train", allow_none=True)
+    val_fraction = raw.get("val_fraction", 0.2)
+    if not isinstance(val_fraction, (int, float)) or not 0 < val_fraction < 1:
+        raise ConfigError(f"val_fraction must be in (0, 1) (fine-tuning needs validation rows), "
+                          f"got {val_fraction!r}.")
+    metrics = raw.get("metrics", list(METRICS))
+    if not isinstance(metrics, list) or not metrics:
+        raise ConfigError(f"metrics must be a non-empty list, got {metrics!r}.")
+    _reject_unknown(metrics, METRICS, "metrics")
+    model = raw.get("model", "default")
+    from causalmix.models import BACKENDS
+
+    if model not in ("default", *BACKENDS):
+        raise ConfigError(f"model: unknown backend {model!r}; known: default, {', '.join(BACKENDS)}.")
+    shared = _check_finetune(raw.get("finetune"), "finetune")
+    methods = raw["methods"]
+    if isinstance(methods, list) and all(isinstance(m, str) for m in methods):
+        if len(set(methods)) != len(methods):
+            raise ConfigError(f"methods: duplicate names in {methods}.")
+        methods = dict.fromkeys(methods)
+    if not isinstance(methods, dict) or not methods:
+        raise ConfigError(f"methods must be a non-empty list of names or a mapping, got {methods!r}.")
+    return ExperimentConfig(
+        name=name, description=str(raw.get("description", "")).strip(),
+        data_dir=str(data_dir) if data_dir else None,
+        datasets=_datasets(raw["datasets"], data_dir),
+        methods=tuple(_method(str(m), s, shared) for m, s in methods.items()),
+        n_folds=n_folds, folds=folds, n_train=n_train, val_fraction=float(val_fraction),
+        seeds=_int_list(raw.get("seeds", [0]), "seeds"), model=model, device=raw.get("device"),
+        metrics=tuple(metrics), finetune=shared,
+    )

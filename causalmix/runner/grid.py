@@ -1,0 +1,118 @@
+"""Grid expansion: a config -> runs keyed by (dataset, fold, n_train, method, seed, config hash).
+
+Every random state is derived from the run key by hashing, never from the order of execution, so
+a run gives the same numbers whatever the executor, the worker count or what ran before it:
+
+- the split depends on (dataset, fold, n_train, seed, n_folds, val_fraction) only, so all methods
+  see the same rows;
+- the fine-tuning ``random_state`` on (dataset, fold, n_train, seed), shared by all methods
+  (common random numbers make paired comparisons less noisy);
+- the synthetic rows on (dataset, fold, n_train, seed, generator settings): methods with the same
+  generator settings share one cached sample.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from causalmix.runner.config import AUGMENT, ExperimentConfig, MethodConfig
+
+#: FineTunedClassifier parameters that decide how many synthetic rows are drawn.
+SYNTHETIC_SIZE_PARAMS = ("synthetic_ratio", "synthetic_pool_size", "redraw_synthetic")
+
+
+def stable_hash(value, length: int = 16) -> str:
+    """Hex digest (``length`` characters) of the canonical JSON of ``value``."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def derive_seed(*parts) -> int:
+    """A 32-bit seed from ``parts`` (stable across machines and Python versions)."""
+    return int(stable_hash(list(parts), 8), 16)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything one run needs; picklable, so it can travel to any worker."""
+
+    run_id: str
+    config_hash: str
+    dataset: str
+    fold: int
+    n_train: int | None
+    seed: int
+    method: MethodConfig
+    data_dir: str | None
+    n_folds: int
+    val_fraction: float
+    model: str
+    device: str | None
+    metrics: tuple[str, ...]
+    random_state: int
+    synthetic_id: str | None
+    synthetic_random_state: int | None
+
+    @property
+    def key(self) -> dict:
+        return {"dataset": self.dataset, "fold": self.fold, "n_train": self.n_train,
+                "method": self.method.name, "seed": self.seed, "config_hash": self.config_hash}
+
+
+@dataclass(frozen=True)
+class RunGroup:
+    """Runs executed together in one task: those sharing a synthetic sample (else one run)."""
+
+    runs: tuple[RunSpec, ...]
+
+
+def _config_hash(config: ExperimentConfig, method: MethodConfig) -> str:
+    """Hash of every setting that can change the numbers of a run besides its key."""
+    return stable_hash({"method": {"kind": method.kind, "generator": method.generator,
+                                   "generator_params": method.generator_params,
+                                   "finetune": method.finetune},
+                        "model": config.model, "n_folds": config.n_folds,
+                        "val_fraction": config.val_fraction, "metrics": list(config.metrics)}, 12)
+
+
+def expand(config: ExperimentConfig) -> list[RunSpec]:
+    """All runs of ``config`` in a fixed order: dataset, n_train, seed, fold, method."""
+    runs = []
+    for dataset in config.datasets:
+        for n_train in config.n_train:
+            for seed in config.seeds:
+                for fold in config.folds:
+                    split = [dataset, fold, n_train, seed]
+                    for method in config.methods:
+                        config_hash = _config_hash(config, method)
+                        synthetic_id = synthetic_random_state = None
+                        if method.kind == AUGMENT:
+                            settings = {"generator": method.generator,
+                                        "params": method.generator_params,
+                                        "size": {k: method.finetune.get(k) for k in SYNTHETIC_SIZE_PARAMS},
+                                        "split": split, "n_folds": config.n_folds,
+                                        "val_fraction": config.val_fraction}
+                            synthetic_id = stable_hash(settings)
+                            synthetic_random_state = derive_seed("synthetic", synthetic_id)
+                        key = {"dataset": dataset, "fold": fold, "n_train": n_train,
+                               "method": method.name, "seed": seed, "config_hash": config_hash}
+                        runs.append(RunSpec(
+                            run_id=stable_hash(key), config_hash=config_hash, dataset=dataset,
+                            fold=fold, n_train=n_train, seed=seed, method=method,
+                            data_dir=config.data_dir, n_folds=config.n_folds,
+                            val_fraction=config.val_fraction, model=config.model,
+                            device=config.device, metrics=config.metrics,
+                            random_state=derive_seed("run", *split),
+                            synthetic_id=synthetic_id, synthetic_random_state=synthetic_random_state,
+                        ))
+    return runs
+
+
+def group_runs(runs: list[RunSpec]) -> list[RunGroup]:
+    """Runs sharing a ``synthetic_id`` in one group (so the sample is drawn once); others alone."""
+    groups: dict[str, list[RunSpec]] = {}
+    for run in runs:
+        groups.setdefault(run.synthetic_id or run.run_id, []).append(run)
+    return [RunGroup(tuple(group)) for group in groups.values()]

@@ -1,0 +1,162 @@
+"""On-disk layout of an experiment, written atomically so that any interruption is resumable.
+
+Layout of ``results/<experiment>/``::
+
+    manifest.json                 resolved config, package version, git commit, environment, counts
+    runs.parquet                  one row per run of the grid (schema below)
+    curves.parquet                one row per evaluation step of every fine-tuning run
+    records/<run_id>.json         the run's row, written when the run ends (ok or error)
+    records/<run_id>.curve.parquet  its curve (fine-tuning runs that succeeded)
+    synthetic/<synthetic_id>.parquet  synthetic rows shared by the runs that use them
+
+Each file is written to a temporary name in the same folder and renamed (``os.replace``), so a
+record either exists whole or not at all. A run is complete when its record exists with
+``status == "ok"``; rerunning skips complete runs and retries failed ones. ``runs.parquet`` and
+``curves.parquet`` are rebuilt from the records of the current grid at the end of every run of
+the grid, in grid order.
+
+``runs.parquet`` columns:
+
+=====================  =========  ==========================================================
+run_id                 str        16 hex digits of the hash of the run key
+config_hash            str        hash of the settings that can change the run's numbers
+dataset, method        str        dataset name; method name from the config
+fold, seed             int64      outer fold; seed of the split and of the run's randomness
+n_train                Int64      scarce rows (train + validation); <NA>: the whole fold
+status                 str        "ok" or "error"
+<metric>               float64    test-fold score per configured metric (roc_auc, log_loss,
+                                  accuracy); NaN on error
+val_roc_auc            float64    validation ROC-AUC of the selected step (fine-tuning)
+val_log_loss           float64    validation log loss of the selected step (fine-tuning)
+best_step              Int64      step early stopping selected (0 = zero-shot weights);
+                                  <NA> for zero-shot
+stop_reason            str        "max_steps", "early_stopping" or "time_limit"; None otherwise
+n_train_rows           Int64      rows fine-tuned on (the zero-shot context for zero-shot)
+n_val_rows             Int64      validation rows
+n_test_rows            Int64      test-fold rows
+n_synthetic_rows       Int64      synthetic rows in the pool (0 without a generator)
+random_state           int64      fine-tuning / context seed derived from the run key
+synthetic_id           str        id of the cached synthetic sample; None without one
+synthetic_seconds      float64    wall seconds the generator took to fit and sample
+fit_seconds            float64    wall seconds of ``fit`` (fine-tuning or context setup)
+predict_seconds        float64    wall seconds of predicting the test fold
+warnings               str        distinct warnings raised during the run, one per line
+error, traceback       str        exception and traceback of a failed run; None otherwise
+=====================  =========  ==========================================================
+
+``curves.parquet`` columns: ``run_id, dataset, fold, n_train, seed, method`` and the curve of
+``FineTunedClassifier.curve_``: ``step, train_loss, val_roc_auc, val_log_loss, test_roc_auc,
+test_log_loss, elapsed_s`` (test columns scored on the test fold for analysis only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from causalmix.results import CURVES_FILE, MANIFEST_FILE, RUNS_FILE
+
+RECORDS, SYNTHETIC = "records", "synthetic"
+KEY_COLUMNS = ["run_id", "config_hash", "dataset", "fold", "n_train", "seed", "method"]
+CURVE_KEYS = ["run_id", "dataset", "fold", "n_train", "seed", "method"]
+INT_COLUMNS = ["best_step", "n_train_rows", "n_val_rows", "n_test_rows", "n_synthetic_rows"]
+#: Columns that measure time and so differ between otherwise identical runs.
+TIMING_COLUMNS = ["synthetic_seconds", "fit_seconds", "predict_seconds", "elapsed_s"]
+LABEL_COLUMN = "__label__"
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Call ``write(temporary_path)``, then rename the temporary file to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, payload: dict) -> None:
+    _atomic_write(Path(path), lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=1, default=str)))
+
+
+def write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    _atomic_write(Path(path), lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_record(out_dir: Path, record: dict, curve: pd.DataFrame | None = None) -> None:
+    """Store one run: its curve first, then the record that marks the run as ended."""
+    records = Path(out_dir) / RECORDS
+    if curve is not None:
+        write_parquet(records / f"{record['run_id']}.curve.parquet", curve)
+    write_json(records / f"{record['run_id']}.json", record)
+
+
+def read_record(out_dir: Path, run_id: str) -> dict | None:
+    path = Path(out_dir) / RECORDS / f"{run_id}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def completed_run_ids(out_dir: Path, run_ids) -> set[str]:
+    """The ``run_ids`` whose record exists with status "ok"."""
+    done = set()
+    for run_id in run_ids:
+        record = read_record(out_dir, run_id)
+        if record is not None and record.get("status") == "ok":
+            done.add(run_id)
+    return done
+
+
+def synthetic_path(out_dir: Path, synthetic_id: str) -> Path:
+    return Path(out_dir) / SYNTHETIC / f"{synthetic_id}.parquet"
+
+
+def write_synthetic(out_dir: Path, synthetic_id: str, X: pd.DataFrame, y: pd.Series,
+                    seconds: float) -> None:
+    """Cache synthetic rows (dtypes and categories kept) with the seconds they took to make."""
+    frame = X.reset_index(drop=True).assign(**{LABEL_COLUMN: y.reset_index(drop=True)})
+    frame.attrs["generation_seconds"] = float(seconds)
+    write_parquet(synthetic_path(out_dir, synthetic_id), frame)
+
+
+def read_synthetic(out_dir: Path, synthetic_id: str) -> tuple[pd.DataFrame, pd.Series, float] | None:
+    """``(X_syn, y_syn, generation seconds)`` from the cache, or None."""
+    path = synthetic_path(out_dir, synthetic_id)
+    if not path.is_file():
+        return None
+    frame = pd.read_parquet(path)
+    return (frame.drop(columns=[LABEL_COLUMN]), frame[LABEL_COLUMN],
+            float(frame.attrs.get("generation_seconds", float("nan"))))
+
+
+def consolidate(out_dir: Path, run_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build and write ``runs.parquet`` and ``curves.parquet`` from the records of ``run_ids``
+    (in that order; runs without a record are left out). Returns the two tables."""
+    out_dir = Path(out_dir)
+    rows, curves = [], []
+    for run_id in run_ids:
+        record = read_record(out_dir, run_id)
+        if record is None:
+            continue
+        rows.append(record)
+        curve_path = out_dir / RECORDS / f"{run_id}.curve.parquet"
+        if record["status"] == "ok" and curve_path.is_file():
+            curve = pd.read_parquet(curve_path)
+            keys = {k: record[k] for k in CURVE_KEYS}
+            curves.append(curve.assign(**keys)[[*CURVE_KEYS, *curve.columns]])
+    runs = pd.DataFrame(rows)
+    if not runs.empty:
+        for column in ["n_train", *INT_COLUMNS]:
+            runs[column] = runs[column].astype("Int64")
+    curve_table = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=CURVE_KEYS)
+    if not curve_table.empty:
+        curve_table["n_train"] = curve_table["n_train"].astype("Int64")
+    write_parquet(out_dir / RUNS_FILE, runs)
+    write_parquet(out_dir / CURVES_FILE, curve_table)
+    return runs, curve_table
