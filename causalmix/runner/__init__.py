@@ -1,15 +1,33 @@
 """The experiment runner: YAML config -> grid of runs -> executors -> Parquet results.
 
-``causalmix run CONFIG [--executor local|dask] [--scheduler ADDRESS] [--workers N] [--out DIR]``
-(also ``python -m causalmix.runner CONFIG ...``). Configs: :mod:`causalmix.runner.config`;
-grid and seeding: :mod:`causalmix.runner.grid`; on-disk layout and table schemas:
-:mod:`causalmix.runner.storage`; reading results: :func:`causalmix.results.load`.
+``causalmix run CONFIG [--executor local|dask] [--scheduler ADDRESS] [--workers N] [--out DIR]``.
+Configs: :mod:`causalmix.runner.config`; grid and seeding: :mod:`causalmix.runner.grid`; on-disk
+layout and table schemas: :mod:`causalmix.runner.storage`; reading results:
+:func:`causalmix.results.load`. Names are imported on first use, so registering the CLI is cheap.
 """
 
-from causalmix.runner.cli import add_run_parser, cli_main
-from causalmix.runner.config import ConfigError, ExperimentConfig, MethodConfig, load_config
-from causalmix.runner.experiment import Summary, run_experiment
-from causalmix.runner.grid import RunSpec, expand
+from __future__ import annotations
 
-__all__ = ["ConfigError", "ExperimentConfig", "MethodConfig", "RunSpec", "Summary", "add_run_parser",
-           "cli_main", "expand", "load_config", "run_experiment"]
+from importlib import import_module
+
+_LAZY = {
+    "add_run_parser": "causalmix.runner.cli",
+    "cli_main": "causalmix.runner.cli",
+    "ConfigError": "causalmix.runner.config",
+    "ExperimentConfig": "causalmix.runner.config",
+    "MethodConfig": "causalmix.runner.config",
+    "load_config": "causalmix.runner.config",
+    "Summary": "causalmix.runner.experiment",
+    "run_experiment": "causalmix.runner.experiment",
+    "RunSpec": "causalmix.runner.grid",
+    "expand": "causalmix.runner.grid",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'causalmix.runner' has no attribute {name!r}")
+
+
+__all__ = list(_LAZY)

@@ -152,12 +152,13 @@ def _generator_class(name: str, where: str):
                           f"({type(error).__name__}: {error}).") from None
 
 
-def _check_generator_params(name: str, params, where: str) -> dict:
+def _check_generator_params(generator_class, params, where: str) -> dict:
+    signature = inspect.signature(generator_class.__init__).parameters
     if params is None:
         return {}
     if not isinstance(params, dict):
-        raise ConfigError(f"{where} must be a mapping of {name!r} parameters, got {params!r}.")
-    signature = inspect.signature(_generator_class(name, where).__init__).parameters
+        raise ConfigError(f"{where} must be a mapping of {generator_class.__name__} parameters, "
+                          f"got {params!r}.")
     if not any(p.kind is p.VAR_KEYWORD for p in signature.values()):
         known = {k for k in signature if k not in ("self", "random_state")}
         _reject_unknown(params, known, where)
@@ -188,8 +189,8 @@ def _method(name: str, settings, shared_finetune: dict) -> MethodConfig:
     finetune = {**shared_finetune, **_check_finetune(settings.get("finetune"), f"{where}.finetune")}
     if generator is None:
         return MethodConfig(name, FINETUNE, finetune=finetune)
-    params = _check_generator_params(generator, settings.get("generator_params"),
-                                     f"{where}.generator_params")
+    params = _check_generator_params(_generator_class(generator, where),
+                                     settings.get("generator_params"), f"{where}.generator_params")
     return MethodConfig(name, AUGMENT, generator, params, finetune)
 
 
