@@ -10,6 +10,7 @@ like the stand-in.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -57,9 +58,11 @@ class MitraModel(TabularModel):
         def no_padding(*shape):
             return torch.zeros(shape, dtype=torch.bool, device=x_context.device)
 
-        # Tab2D writes into x_support in place (padding rows); hand it a copy.
-        return self.tab2d(x_context.clone(), y_context, x_query, no_padding(batch, n_features),
-                          no_padding(batch, n_context), no_padding(batch, x_query.shape[1]))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*einx", category=DeprecationWarning)
+            # Tab2D writes into x_support in place (padding rows); hand it a copy.
+            return self.tab2d(x_context.clone(), y_context, x_query, no_padding(batch, n_features),
+                              no_padding(batch, n_context), no_padding(batch, x_query.shape[1]))
 
     def make_preprocessor(self) -> TablePreprocessor:
         return TablePreprocessor(categorical="ordinal", scale=False)
