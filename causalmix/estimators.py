@@ -170,11 +170,13 @@ class FineTunedClassifier(_InContextClassifier):
         (e.g. ``CausalMixAugmenter(...)``); a clone is fitted on the real training rows and
         sampled once for the synthetic pool. Ignored when ``fit`` gets ``synthetic``.
     max_steps, learning_rate, weight_decay, warmup_steps, max_grad_norm, eval_every, patience,
-    time_limit, query_fraction, max_query_rows, synthetic_ratio, redraw_synthetic,
-    synthetic_role, mixed_precision, batch_size : see :class:`causalmix.finetune.FineTuneSettings`
-        (defaults: 200 steps, lr 1e-4, weight decay 0.01, 10 warmup steps, clip 1.0, evaluate every
-        10 steps, patience 5 evaluations, 30% query rows, one synthetic row per real row redrawn
-        every step, synthetic rows in context and query).
+    time_limit, query_fraction, max_episode_context_rows, max_episode_query_rows,
+    synthetic_ratio, redraw_synthetic, synthetic_role, mixed_precision, batch_size :
+        see :class:`causalmix.finetune.FineTuneSettings` (defaults: 200 steps, lr 1e-4, weight
+        decay 0.01, 10 warmup steps, clip 1.0, evaluate every 10 steps, patience 5 evaluations,
+        30% of the rows as queries, at most 256 query rows and the backend's context limit per
+        episode, one synthetic row per real row redrawn every step, synthetic rows in context and
+        query).
     synthetic_pool_size : synthetic rows drawn from the augmenter; None: 4x the rows one step uses
         when ``redraw_synthetic``, else exactly those.
     val_fraction : share of the rows ``fit`` carves (stratified) for validation when it gets no
@@ -201,7 +203,8 @@ class FineTunedClassifier(_InContextClassifier):
                  eval_every: int = _DEFAULTS.eval_every, patience: int = _DEFAULTS.patience,
                  time_limit: float | None = _DEFAULTS.time_limit,
                  query_fraction: float = _DEFAULTS.query_fraction,
-                 max_query_rows: int = _DEFAULTS.max_query_rows,
+                 max_episode_context_rows: int | None = _DEFAULTS.max_episode_context_rows,
+                 max_episode_query_rows: int = _DEFAULTS.max_episode_query_rows,
                  synthetic_ratio: float = _DEFAULTS.synthetic_ratio,
                  redraw_synthetic: bool = _DEFAULTS.redraw_synthetic,
                  synthetic_role: str = _DEFAULTS.synthetic_role,
@@ -221,7 +224,8 @@ class FineTunedClassifier(_InContextClassifier):
         self.patience = patience
         self.time_limit = time_limit
         self.query_fraction = query_fraction
-        self.max_query_rows = max_query_rows
+        self.max_episode_context_rows = max_episode_context_rows
+        self.max_episode_query_rows = max_episode_query_rows
         self.synthetic_ratio = synthetic_ratio
         self.redraw_synthetic = redraw_synthetic
         self.synthetic_role = synthetic_role

@@ -74,8 +74,10 @@ class FineTuneSettings:
     ``patience`` evaluations in a row did not improve on the best one.
 
     Episodes: ``query_fraction`` of each class's pool rows become query rows (at least one row of
-    every class stays in the context); at most ``max_query_rows`` query rows (a random subset) and
-    at most the backend's ``limits.max_context_rows`` context rows (a stratified subset) per step.
+    every class stays in the context); then at most ``max_episode_query_rows`` query rows (a random
+    subset) and at most ``max_episode_context_rows`` context rows (a stratified subset; None: the
+    backend's ``limits.max_context_rows``) per step. Smaller episodes make steps cheaper (cost
+    grows with rows x features) at the price of noisier gradients.
 
     Synthetic rows: ``synthetic_ratio`` synthetic rows per real training row in every episode
     (1.0: as many synthetic as real rows; the paper's ratio is unknown). ``redraw_synthetic``:
@@ -97,7 +99,8 @@ class FineTuneSettings:
     patience: int = 5
     time_limit: float | None = None
     query_fraction: float = 0.3
-    max_query_rows: int = 256
+    max_episode_context_rows: int | None = None
+    max_episode_query_rows: int = 256
     synthetic_ratio: float = 1.0
     redraw_synthetic: bool = True
     synthetic_role: str = "both"
@@ -115,7 +118,8 @@ class FineTuneSettings:
             "patience": self.patience >= 1,
             "time_limit": self.time_limit is None or self.time_limit > 0,
             "query_fraction": 0 < self.query_fraction < 1,
-            "max_query_rows": self.max_query_rows >= 1,
+            "max_episode_context_rows": self.max_episode_context_rows is None or self.max_episode_context_rows >= 1,
+            "max_episode_query_rows": self.max_episode_query_rows >= 1,
             "synthetic_ratio": self.synthetic_ratio >= 0,
             "synthetic_role": self.synthetic_role in SYNTHETIC_ROLES,
             "batch_size": self.batch_size >= 1,
@@ -234,8 +238,8 @@ class _EpisodeSampler:
                 queries.append(synthetic.take(query_pos))
         context, query = _concat(contexts), _concat(queries)
         context = context.take(stratified_cap(context.y, self.max_context_rows, rng))
-        if len(query) > s.max_query_rows:
-            query = query.take(np.sort(rng.choice(len(query), s.max_query_rows, replace=False)))
+        if len(query) > s.max_episode_query_rows:
+            query = query.take(np.sort(rng.choice(len(query), s.max_episode_query_rows, replace=False)))
         return context, query
 
 
@@ -275,7 +279,9 @@ def fine_tune(model: TabularModel, train: Rows, val: Rows, n_classes: int,
     device = next(model.parameters()).device
     rng = np.random.default_rng(random_state)
     eval_context = train.take(stratified_cap(train.y, model.limits.max_context_rows, rng))
-    sampler = _EpisodeSampler(train, synthetic, settings, model.limits.max_context_rows, rng)
+    episode_context_rows = min(settings.max_episode_context_rows or model.limits.max_context_rows,
+                               model.limits.max_context_rows)
+    sampler = _EpisodeSampler(train, synthetic, settings, episode_context_rows, rng)
     parameters = model.trainable_parameters()
     optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate,
                                   weight_decay=settings.weight_decay)

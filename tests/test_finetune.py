@@ -154,7 +154,7 @@ def test_time_limit_stops_after_one_step():
 @pytest.mark.parametrize("role, synthetic_in_context, synthetic_in_query",
                          [("both", True, True), ("context", True, False), ("query", False, True)])
 def test_synthetic_rows_appear_only_where_their_role_allows(role, synthetic_in_context, synthetic_in_query):
-    settings = _settings(synthetic_role=role, synthetic_ratio=1.0, max_query_rows=1000)
+    settings = _settings(synthetic_role=role, synthetic_ratio=1.0, max_episode_query_rows=1000)
     sampler = _EpisodeSampler(_table(60, 2, 1), _synthetic(200, 2, 5), settings, 1000,
                               np.random.default_rng(0))
     context, query = sampler.draw()
@@ -168,7 +168,7 @@ def test_synthetic_rows_appear_only_where_their_role_allows(role, synthetic_in_c
 
 def test_synthetic_ratio_scales_the_synthetic_share():
     sampler = _EpisodeSampler(_table(60, 2, 1), _synthetic(200, 2, 5),
-                              _settings(synthetic_ratio=0.5, max_query_rows=1000), 1000,
+                              _settings(synthetic_ratio=0.5, max_episode_query_rows=1000), 1000,
                               np.random.default_rng(0))
     context, query = sampler.draw()
     assert int((np.concatenate([context.x, query.x])[:, -1] == SYNTHETIC_MARK).sum()) == 30
@@ -191,7 +191,7 @@ def test_synthetic_rows_are_redrawn_per_step_only_when_asked(redraw):
 
 def test_episodes_respect_the_caps_and_keep_every_class_in_the_context():
     sampler = _EpisodeSampler(_table(90, 3, 1), _synthetic(300, 3, 5),
-                              _settings(max_query_rows=10), 12, np.random.default_rng(0))
+                              _settings(max_episode_query_rows=10), 12, np.random.default_rng(0))
     for _ in range(5):
         context, query = sampler.draw()
         assert len(context) == 12 and len(query) == 10
