@@ -1,0 +1,153 @@
+"""Zero-shot quality of a stand-in TFM checkpoint next to classical baselines.
+
+For every dataset and fold: ``make_split(y, fold, n_train=512, val_fraction=0, seed=0)``; the
+train rows are the model's context (and the baselines' training set), at most ``--max-test``
+test rows are scored. Reports mean ROC-AUC per dataset (binary; one-vs-rest macro for
+multiclass) for the TFM, logistic regression (one-hot + scaling), random forest and histogram
+gradient boosting, then the means. Datasets the TFM cannot take (too many classes) or that
+cannot be split are listed as skipped.
+
+    CAUSALMIX_DATA_DIR=/work/shared/data/tabarena .venv/bin/python benchmarks/zero_shot.py \
+        [--checkpoint PATH] [--datasets a b ...] [--folds 10] [--json out.json] \
+        [--export-run RUN_DIR]   # also ship best weights + model card from that run
+
+Timings are not reported: the machine is shared and they would be noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+
+import numpy as np
+import torch
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import make_pipeline
+from tqdm import tqdm
+
+from causalmix.data import BUILTIN_DATASETS, DatasetError, TABARENA_V01, is_available, load_dataset
+from causalmix.models import CHECKPOINT_DIR, load_model, predict_proba
+from causalmix.preprocessing import LabelEncoder, TablePreprocessor
+from causalmix.splits import make_split
+
+MODELS = ("tfm", "logreg", "rf", "hgb")
+
+
+def roc_auc(y_true: np.ndarray, proba: np.ndarray, n_classes: int) -> float:
+    if n_classes == 2:
+        return float(roc_auc_score(y_true, proba[:, 1]))
+    present = np.unique(y_true)
+    proba = proba[:, present] / proba[:, present].sum(1, keepdims=True)
+    return float(roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=present))
+
+
+def baselines(seed: int) -> dict:
+    return {
+        "logreg": make_pipeline(TablePreprocessor(categorical="onehot", scale=True),
+                                LogisticRegression(max_iter=2000)),
+        "rf": make_pipeline(TablePreprocessor(categorical="ordinal", scale=False),
+                            RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=1)),
+        "hgb": HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed),
+    }
+
+
+def baseline_proba(estimator, x_train, y_train, x_test, n_classes: int) -> np.ndarray:
+    """Probabilities over all ``n_classes`` codes even when the train rows miss a class."""
+    estimator.fit(x_train, y_train)
+    proba = np.zeros((len(x_test), n_classes))
+    proba[:, estimator.classes_] = estimator.predict_proba(x_test)
+    return proba
+
+
+def evaluate_dataset(model, name: str, folds: int, n_context: int, max_test: int, data_dir=None) -> dict:
+    """{model: mean ROC-AUC over folds} for one dataset."""
+    data = load_dataset(name, data_dir)
+    y = LabelEncoder().fit(data.y).transform(data.y)
+    n_classes = int(y.max()) + 1
+    if n_classes > model.limits.max_classes:
+        raise ValueError(f"{n_classes} classes > the model's {model.limits.max_classes}")
+    scores = {m: [] for m in MODELS}
+    for fold in range(folds):
+        split = make_split(data.y, fold=fold, n_train=n_context, val_fraction=0.0, seed=0)
+        test = split.test[:max_test]
+        x_train, y_train, x_test, y_test = data.X.iloc[split.train], y[split.train], data.X.iloc[test], y[test]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")      # feature subsampling / convergence notes, once per fold
+            scores["tfm"].append(roc_auc(y_test, predict_proba(model, x_train, y_train, x_test, n_classes),
+                                         n_classes))
+            for key, estimator in baselines(fold).items():
+                scores[key].append(roc_auc(y_test, baseline_proba(estimator, x_train, y_train, x_test,
+                                                                  n_classes), n_classes))
+    return {m: float(np.mean(v)) for m, v in scores.items()}
+
+
+def format_table(results: dict[str, dict], skipped: dict[str, str]) -> str:
+    lines = [f"{'dataset':45s} " + " ".join(f"{m:>7s}" for m in MODELS), "-" * 78]
+    for name, row in results.items():
+        lines.append(f"{name:45s} " + " ".join(f"{row[m]:7.3f}" for m in MODELS))
+    lines.append("-" * 78)
+    means = {m: np.mean([r[m] for r in results.values()]) for m in MODELS}
+    lines.append(f"{'mean (' + str(len(results)) + ' datasets)':45s} " + " ".join(f"{means[m]:7.3f}" for m in MODELS))
+    tfm = np.array([r["tfm"] for r in results.values()])
+    for m in MODELS[1:]:
+        other = np.array([r[m] for r in results.values()])
+        lines.append(f"tfm >= {m}: {int((tfm >= other).sum())} of {len(tfm)} datasets")
+    lines.append(f"tfm min ROC-AUC: {tfm.min():.3f} ({list(results)[int(tfm.argmin())]})")
+    for name, why in skipped.items():
+        lines.append(f"skipped {name}: {why}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--checkpoint", help="weights or training checkpoint (default: shipped default.pt)")
+    parser.add_argument("--datasets", nargs="+", help="dataset names (default: mirror + breast_cancer, wine)")
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--n-context", type=int, default=512)
+    parser.add_argument("--max-test", type=int, default=2000)
+    parser.add_argument("--data-dir", help="mirror directory (default: $CAUSALMIX_DATA_DIR)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--json", help="write the per-dataset results here")
+    parser.add_argument("--export-run", help="pretraining run directory: write its best.pt (fp16) to "
+                                             "the shipped default.pt and MODEL_CARD.md with these results")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    checkpoint = args.checkpoint or (f"{args.export_run}/best.pt" if args.export_run else None)
+    model = load_model("default", path=checkpoint)
+    names = args.datasets or ([t.name for t in TABARENA_V01 if is_available(t.name, args.data_dir)]
+                              + ["breast_cancer", "wine"])
+    results, skipped = {}, {}
+    for name in tqdm(names, desc="zero-shot", unit="dataset"):
+        if name not in BUILTIN_DATASETS and not is_available(name, args.data_dir):
+            skipped[name] = "not in the data directory"
+            continue
+        try:
+            results[name] = evaluate_dataset(model, name, args.folds, args.n_context, args.max_test, args.data_dir)
+        except (ValueError, DatasetError) as error:
+            skipped[name] = str(error)
+    if not results:
+        print("zero_shot: no dataset could be evaluated", file=sys.stderr)
+        return 2
+    table = format_table(results, skipped)
+    print(f"checkpoint: {checkpoint or CHECKPOINT_DIR / 'default.pt'}; folds: {args.folds}; "
+          f"context rows: {args.n_context}; test rows per fold <= {args.max_test}")
+    print(table)
+    report = dict(checkpoint=str(checkpoint), folds=args.folds, n_context=args.n_context,
+                  max_test=args.max_test, results=results, skipped=skipped, table=table)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(report, handle, indent=1)
+    if args.export_run:
+        from causalmix.models.pretrain import export_checkpoint
+
+        for path in export_checkpoint(args.export_run, CHECKPOINT_DIR, report):
+            print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Pretraining: the CLI run directory, exact resumption, the schedule and checkpoint export."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from causalmix.cli import main as cli_main
+from causalmix.models import load_model
+from causalmix.models.pretrain import (Pretrainer, export_checkpoint, load_config, lr_factor,
+                                       read_log, table_shape)
+
+TINY = dict(
+    seed=3, checkpoint_minutes=100,
+    model=dict(width=16, n_layers=1, n_heads=2, mlp_width=32),
+    train=dict(steps=6, lr=0.003, warmup_steps=2, schedule="constant", cells_per_step=1500,
+               min_batch_size=2, rows_start=40, rows_end=60, features_start=3, features_end=5,
+               curriculum_steps=4, log_every=2),
+    eval=dict(every_steps=3, datasets=["breast_cancer"], n_context=64, max_query=64),
+)
+
+
+@pytest.fixture
+def config_path(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    return path
+
+
+def test_cli_run_writes_log_checkpoints_and_loadable_weights(config_path, tmp_path):
+    out = tmp_path / "run"
+    assert cli_main(["pretrain", str(config_path), "--out", str(out), "--device", "cpu"]) == 0
+    events = read_log(out)
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "stop" and kinds.count("train") == 3
+    evals = [e for e in events if e["event"] == "eval"]
+    assert [e["step"] for e in evals] == [3, 6] and 0 <= evals[-1]["auc"]["breast_cancer"] <= 1
+    assert all(np.isfinite(e["loss"]) for e in events if e["event"] == "train")
+    assert (out / "config.yaml").is_file() and (out / "last.pt").is_file()
+    model = load_model("default", path=out / "best.pt")
+    assert model.config["width"] == 16 and not model.training
+
+
+def test_resumed_run_equals_uninterrupted_run(config_path, tmp_path):
+    config = load_config(config_path)
+    straight = Pretrainer(config, tmp_path / "straight", "cpu")
+    straight.run(resume=False)
+    interrupted = Pretrainer(config, tmp_path / "split", "cpu")
+    interrupted.run(resume=False, max_minutes=0.0)          # stops after its first step
+    assert interrupted.step == 1
+    resumed = Pretrainer(config, tmp_path / "split", "cpu")
+    resumed.run(resume=True)
+    assert resumed.step == straight.step == 6
+    for name, value in straight.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[name], value, rtol=0, atol=0)
+    assert [e["resumed"] for e in read_log(tmp_path / "split") if e["event"] == "start"] == [False, True]
+
+
+def test_schedule_and_curriculum():
+    train = dict(load_config_defaults()["train"], steps=1000, warmup_steps=100, min_lr_ratio=0.1)
+    assert lr_factor(0, train) == pytest.approx(0.01) and lr_factor(99, train) == pytest.approx(1.0)
+    assert lr_factor(550, train) == pytest.approx(0.55) and lr_factor(1000, train) == pytest.approx(0.1)
+    assert lr_factor(5000, dict(train, schedule="constant")) == 1.0
+    rng = np.random.default_rng(0)
+    early = [table_shape(0, train, rng) for _ in range(200)]
+    late = [table_shape(train["curriculum_steps"], train, rng) for _ in range(200)]
+    assert max(s[1] for s in early) <= train["rows_start"] < max(s[1] for s in late) <= train["rows_end"]
+    assert max(s[2] for s in late) == train["features_end"]
+    assert all(0 < ctx < rows and b >= train["min_batch_size"] for b, rows, _, ctx in early + late)
+
+
+def load_config_defaults():
+    from causalmix.models.pretrain import DEFAULT_EVAL, DEFAULT_TRAIN
+
+    return dict(train=DEFAULT_TRAIN, eval=DEFAULT_EVAL)
+
+
+def test_config_errors(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"train": {"stepz": 3}}))
+    with pytest.raises(ValueError, match="unknown keys in 'train': \\['stepz'\\]"):
+        load_config(path)
+    with pytest.raises(FileNotFoundError):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_export_writes_fp16_weights_and_card_from_log(config_path, tmp_path):
+    out = tmp_path / "run"
+    Pretrainer(load_config(config_path), out, "cpu").run(resume=False)
+    report = dict(folds=1, n_context=64, max_test=64, table="dataset tfm\nbreast_cancer 0.123")
+    weights, card = export_checkpoint(out, tmp_path / "ship", report)
+    payload = torch.load(weights, weights_only=True)
+    assert all(v.dtype == torch.float16 for v in payload["state_dict"].values() if v.is_floating_point())
+    best_auc = max(e["mean_auc"] for e in read_log(out) if e["event"] == "eval")
+    text = card.read_text()
+    assert f"({best_auc:.3f} on breast_cancer)" in text and "breast_cancer 0.123" in text
+    assert json.loads(json.dumps(payload["meta"]["run_config"]))["seed"] == 3
+    reloaded = load_model("default", path=weights)
+    best = load_model("default", path=out / "best.pt")
+    for name, value in best.state_dict().items():
+        torch.testing.assert_close(reloaded.state_dict()[name], value, atol=2e-3, rtol=2e-3)

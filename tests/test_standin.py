@@ -1,0 +1,135 @@
+"""The stand-in TFM: shapes, invariances, limits, preprocessing and loading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from causalmix.models import CHECKPOINT_DIR, load_model, predict_proba
+from causalmix.models.base import TabularModel
+from causalmix.models.standin import StandinPreprocessor, StandinTFM
+
+torch.set_num_threads(1)
+
+
+def small_model(**kw) -> StandinTFM:
+    torch.manual_seed(0)
+    return StandinTFM(width=16, n_layers=2, n_heads=2, mlp_width=32, **kw).eval()
+
+
+def tables(batch=2, n_context=20, n_query=7, n_features=4, n_classes=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(batch, n_context, n_features, generator=g),
+            torch.randint(0, n_classes, (batch, n_context), generator=g),
+            torch.randn(batch, n_query, n_features, generator=g))
+
+
+def test_logits_shape_and_protocol():
+    model = small_model()
+    assert isinstance(model, TabularModel)
+    logits = model(*tables())
+    assert logits.shape == (2, 7, model.limits.max_classes)
+    assert torch.isfinite(logits).all()
+
+
+def test_query_rows_do_not_influence_each_other():
+    x_context, y_context, x_query = tables(n_query=9)
+    together = small_model()(x_context, y_context, x_query)
+    one_by_one = small_model(query_chunk_size=1)(x_context, y_context, x_query)
+    alone = small_model()(x_context, y_context, x_query[:, :1])
+    torch.testing.assert_close(together, one_by_one, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(together[:, :1], alone, atol=1e-5, rtol=1e-4)
+
+
+def test_context_row_order_does_not_matter():
+    x_context, y_context, x_query = tables()
+    order = torch.randperm(x_context.shape[1], generator=torch.Generator().manual_seed(1))
+    model = small_model()
+    torch.testing.assert_close(model(x_context, y_context, x_query),
+                               model(x_context[:, order], y_context[:, order], x_query),
+                               atol=1e-5, rtol=1e-4)
+
+
+def test_context_labels_change_predictions():
+    x_context, y_context, x_query = tables()
+    model = small_model()
+    assert not torch.allclose(model(x_context, y_context, x_query),
+                              model(x_context, (y_context + 1) % 3, x_query))
+
+
+def test_missing_cells_give_finite_logits():
+    x_context, y_context, x_query = tables()
+    x_context[0, :5, 1] = float("nan")
+    x_query[1, 2, 0] = float("nan")
+    assert torch.isfinite(small_model()(x_context, y_context, x_query)).all()
+
+
+def test_too_many_classes_and_bad_shapes_raise():
+    model = small_model(max_classes=3)
+    x_context, y_context, x_query = tables()
+    with pytest.raises(ValueError, match="at most 3 classes"):
+        model(x_context, y_context + 1, x_query)
+    with pytest.raises(ValueError, match="expected x_context"):
+        model(x_context, y_context, x_query[..., :2])
+
+
+def mixed_frame(n=60, seed=0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.exponential(size=n) * 100,
+                          "c": pd.Categorical(rng.choice(["x", "y", "z"], n))})
+    frame.loc[::7, "a"] = np.nan
+    frame.loc[::5, "c"] = np.nan
+    return frame
+
+
+def test_preprocessor_matches_prior_marginals():
+    frame = mixed_frame(400)
+    out = StandinPreprocessor().fit(frame).transform(frame)
+    assert out.shape == (400, 3) and out.dtype == np.float32 and np.isfinite(out).all()
+    assert abs(np.median(out[:, 1])) < 0.1 and 0.8 < out[:, 1].std() < 1.3   # exponential -> normal
+    assert set(np.unique(out[:, 2])) == {0.0, 1.0, 2.0, 3.0}                   # 3 levels + missing
+
+
+def test_preprocessor_unseen_levels_and_wide_tables():
+    train, test = mixed_frame(), mixed_frame(seed=1)
+    test["c"] = pd.Categorical(["w"] * len(test))
+    assert (StandinPreprocessor().fit(train).transform(test)[:, 2] == -1).all()
+    wide = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 12)), columns=[f"f{i}" for i in range(12)])
+    with pytest.warns(UserWarning, match="12 features exceed the model's limit of 5"):
+        assert StandinPreprocessor(max_features=5).fit(wide).transform(wide).shape == (30, 5)
+    with pytest.raises(TypeError, match="pandas DataFrame"):
+        StandinPreprocessor().fit(wide.to_numpy())
+
+
+def test_predict_proba_and_class_limit():
+    frame = mixed_frame(80)
+    y = np.arange(80) % 3
+    proba = predict_proba(small_model(), frame.iloc[:50], y[:50], frame.iloc[50:])
+    assert proba.shape == (30, 3)
+    np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-5)
+    with pytest.raises(ValueError, match="12 classes exceed"):
+        predict_proba(small_model(), frame.iloc[:50], np.arange(50) % 12, frame.iloc[50:])
+
+
+def test_load_model_names():
+    with pytest.raises(ValueError, match="Unknown model 'tabpfn'"):
+        load_model("tabpfn")
+
+
+@pytest.mark.skipif(not (CHECKPOINT_DIR / "default.pt").is_file(), reason="no shipped checkpoint")
+def test_shipped_checkpoint_ranks_breast_cancer():
+    from sklearn.metrics import roc_auc_score
+
+    from causalmix.data import load_dataset
+    from causalmix.preprocessing import LabelEncoder
+    from causalmix.splits import make_split
+
+    model = load_model("default")
+    assert sum(p.numel() for p in model.parameters()) > 10_000
+    data = load_dataset("breast_cancer")
+    y = LabelEncoder().fit(data.y).transform(data.y)
+    split = make_split(data.y, fold=0, n_train=256, val_fraction=0.0, seed=0)
+    proba = predict_proba(model, data.X.iloc[split.train], y[split.train], data.X.iloc[split.test])
+    assert roc_auc_score(y[split.test], proba[:, 1]) > 0.9
