@@ -1,11 +1,11 @@
 """Zero-shot quality of a stand-in TFM checkpoint next to classical baselines.
 
-For every dataset and fold: ``make_split(y, fold, n_train=512, val_fraction=0, seed=0)``; the
-train rows are the model's context (and the baselines' training set), at most ``--max-test``
-test rows are scored. Reports mean ROC-AUC per dataset (binary; one-vs-rest macro for
-multiclass) for the TFM, logistic regression (one-hot + scaling), random forest and histogram
-gradient boosting, then the means. Datasets the TFM cannot take (too many classes) or that
-cannot be split are listed as skipped.
+For every dataset and fold: ``make_split(y, fold, n_train=512, val_fraction=0, seed=0)`` (the
+whole training fold for datasets too small for 512 rows, e.g. wine); the train rows are the
+model's context (and the baselines' training set), at most ``--max-test`` test rows are scored.
+Reports mean ROC-AUC per dataset (binary; one-vs-rest macro for multiclass) for the TFM, logistic
+regression (one-hot + scaling), random forest and histogram gradient boosting, then the means.
+Datasets the TFM cannot take (too many classes) or that cannot be split are listed as skipped.
 
     CAUSALMIX_DATA_DIR=/work/shared/data/tabarena .venv/bin/python benchmarks/zero_shot.py \
         [--checkpoint PATH] [--datasets a b ...] [--folds 10] [--json out.json] \
@@ -35,6 +35,8 @@ from causalmix.preprocessing import LabelEncoder, TablePreprocessor
 from causalmix.splits import make_split
 
 MODELS = ("tfm", "logreg", "rf", "hgb")
+#: Datasets with fewer than n_context / SMALL_DATASET_SHARE rows use their whole training fold.
+SMALL_DATASET_SHARE = 0.85
 
 
 def roc_auc(y_true: np.ndarray, proba: np.ndarray, n_classes: int) -> float:
@@ -65,14 +67,17 @@ def baseline_proba(estimator, x_train, y_train, x_test, n_classes: int) -> np.nd
 
 def evaluate_dataset(model, name: str, folds: int, n_context: int, max_test: int, data_dir=None) -> dict:
     """{model: mean ROC-AUC over folds} for one dataset."""
-    data = load_dataset(name, data_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # notes on dropped constant columns
+        data = load_dataset(name, data_dir)
     y = LabelEncoder().fit(data.y).transform(data.y)
     n_classes = int(y.max()) + 1
     if n_classes > model.limits.max_classes:
         raise ValueError(f"{n_classes} classes > the model's {model.limits.max_classes}")
     scores = {m: [] for m in MODELS}
+    n_train = None if n_context > SMALL_DATASET_SHARE * len(y) else n_context
     for fold in range(folds):
-        split = make_split(data.y, fold=fold, n_train=n_context, val_fraction=0.0, seed=0)
+        split = make_split(data.y, fold=fold, n_train=n_train, val_fraction=0.0, seed=0)
         test = split.test[:max_test]
         x_train, y_train, x_test, y_test = data.X.iloc[split.train], y[split.train], data.X.iloc[test], y[test]
         with warnings.catch_warnings():
