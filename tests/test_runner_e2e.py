@@ -1,0 +1,104 @@
+"""End to end on built-in datasets with a tiny fine-tuning budget: determinism, resume after a
+killed process, executor equivalence and the shared synthetic-data cache."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from causalmix import results
+from causalmix.runner import load_config, run_experiment
+from causalmix.runner.storage import TIMING_COLUMNS
+
+REPO = Path(__file__).resolve().parents[1]
+GRID = {
+    "name": "e2e", "datasets": ["breast_cancer", "wine"], "folds": [0], "n_train": [48],
+    "finetune": {"max_steps": 4, "eval_every": 2, "patience": 2},
+    "methods": {"zero_shot": None, "finetune": None, "smote": None,
+                "smote_context": {"generator": "smote", "finetune": {"synthetic_role": "context"}}},
+}
+N_RUNS = 2 * 4
+
+
+def numbers(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The run and curve tables without the columns that measure time."""
+    loaded = results.load(path)
+    return (loaded.runs.drop(columns=TIMING_COLUMNS, errors="ignore"),
+            loaded.curves.drop(columns=TIMING_COLUMNS, errors="ignore"))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reference")
+    summary = run_experiment(load_config(GRID), out, progress=False)
+    assert (summary.n_ok, summary.failures) == (N_RUNS, []), summary
+    return out
+
+
+def test_tables_hold_every_run_and_curve(reference):
+    runs, curves = numbers(reference)
+    assert len(runs) == N_RUNS and runs["run_id"].is_unique
+    assert (runs["status"] == "ok").all()
+    assert runs[["roc_auc", "log_loss", "accuracy"]].notna().all().all()
+    finetuned = runs[runs["method"] != "zero_shot"]
+    assert finetuned["best_step"].notna().all() and runs.loc[runs["method"] == "zero_shot", "best_step"].isna().all()
+    assert set(curves["run_id"]) == set(finetuned["run_id"])
+    assert curves.groupby("run_id")["step"].apply(list).map(lambda s: s[0] == 0 and s == sorted(s)).all()
+
+
+def test_synthetic_sample_is_computed_once_and_shared(reference):
+    runs, _ = numbers(reference)
+    assert len(list((reference / "synthetic").glob("*.parquet"))) == 2  # one per dataset
+    smote = runs[runs["method"].str.startswith("smote")]
+    assert smote.groupby("dataset")["synthetic_id"].nunique().eq(1).all()
+    assert (smote["n_synthetic_rows"] > 0).all()
+    seconds = results.load(reference).runs.set_index("method").loc[["smote", "smote_context"]]
+    assert seconds.groupby("dataset")["synthetic_seconds"].nunique().eq(1).all()
+
+
+def test_same_config_twice_gives_identical_tables(reference, tmp_path):
+    run_experiment(load_config(GRID), tmp_path, progress=False)
+    for ours, theirs in zip(numbers(tmp_path), numbers(reference)):
+        pd.testing.assert_frame_equal(ours, theirs)
+
+
+def test_resume_after_the_process_is_killed(reference, tmp_path):
+    config = tmp_path / "grid.yaml"
+    config.write_text(yaml.safe_dump(GRID, sort_keys=False))
+    out = tmp_path / "out"
+    script = ("import sys; from causalmix.runner import load_config, run_experiment; "
+              "run_experiment(load_config(sys.argv[1]), sys.argv[2], progress=False)")
+    process = subprocess.Popen([sys.executable, "-c", script, str(config), str(out)], cwd=REPO)
+    deadline = time.monotonic() + 300
+    while len(list(out.glob("records/*.json"))) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("records/*.json")}
+    assert 2 <= len(before) < N_RUNS, "the grid should have been interrupted midway"
+    assert not (out / "runs.parquet").exists()
+
+    summary = run_experiment(load_config(config), out, progress=False)
+    assert (summary.n_skipped, summary.n_ok, summary.failures) == (len(before), N_RUNS - len(before), [])
+    assert {name: (out / "records" / name).stat().st_mtime_ns for name in before} == before  # not redone
+    runs, curves = numbers(out)
+    assert runs["run_id"].is_unique and len(runs) == N_RUNS
+    for ours, theirs in zip((runs, curves), numbers(reference)):
+        pd.testing.assert_frame_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("executor", ["dask", "local"])
+def test_executors_with_two_workers_give_the_same_numbers(executor, reference, tmp_path):
+    # wine only, to keep the start-up of two worker processes the dominant cost.
+    summary = run_experiment(load_config({**GRID, "datasets": ["wine"]}), tmp_path, executor=executor,
+                             workers=2, progress=False)
+    assert (summary.n_ok, summary.failures) == (N_RUNS // 2, [])
+    for ours, theirs in zip(numbers(tmp_path), numbers(reference)):
+        theirs = theirs[theirs["dataset"] == "wine"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(ours, theirs)
