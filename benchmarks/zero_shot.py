@@ -9,7 +9,7 @@ Datasets the TFM cannot take (too many classes) or that cannot be split are list
 
     CAUSALMIX_DATA_DIR=/work/shared/data/tabarena .venv/bin/python benchmarks/zero_shot.py \
         [--checkpoint PATH] [--datasets a b ...] [--folds 10] [--json out.json] \
-        [--export-run RUN_DIR]   # also ship best weights + model card from that run
+        [--baseline-cache FILE] [--export-run RUN_DIR]   # ship best weights + model card
 
 Timings are not reported: the machine is shared and they would be noise.
 """
@@ -20,6 +20,7 @@ import argparse
 import json
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -65,8 +66,14 @@ def baseline_proba(estimator, x_train, y_train, x_test, n_classes: int) -> np.nd
     return proba
 
 
-def evaluate_dataset(model, name: str, folds: int, n_context: int, max_test: int, data_dir=None) -> dict:
-    """{model: mean ROC-AUC over folds} for one dataset."""
+def evaluate_dataset(model, name: str, folds: int, n_context: int, max_test: int, data_dir=None,
+                     baseline_cache: dict | None = None) -> dict:
+    """{model: mean ROC-AUC over folds} for one dataset.
+
+    ``baseline_cache`` maps ``"name/fold/n_context/max_test"`` to the baselines' ROC-AUCs; the
+    baselines do not depend on the checkpoint, so a cache lets several checkpoints be compared
+    at the cost of the TFM alone. Missing entries are computed and added.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")          # notes on dropped constant columns
         data = load_dataset(name, data_dir)
@@ -84,9 +91,14 @@ def evaluate_dataset(model, name: str, folds: int, n_context: int, max_test: int
             warnings.simplefilter("ignore")      # feature subsampling / convergence notes, once per fold
             scores["tfm"].append(roc_auc(y_test, predict_proba(model, x_train, y_train, x_test, n_classes),
                                          n_classes))
-            for key, estimator in baselines(fold).items():
-                scores[key].append(roc_auc(y_test, baseline_proba(estimator, x_train, y_train, x_test,
-                                                                  n_classes), n_classes))
+            key = f"{name}/{fold}/{n_context}/{max_test}"
+            cached = (baseline_cache or {}).get(key) or {
+                m: roc_auc(y_test, baseline_proba(estimator, x_train, y_train, x_test, n_classes), n_classes)
+                for m, estimator in baselines(fold).items()}
+            if baseline_cache is not None:
+                baseline_cache[key] = cached
+            for m, score in cached.items():
+                scores[m].append(score)
     return {m: float(np.mean(v)) for m, v in scores.items()}
 
 
@@ -117,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help="mirror directory (default: $CAUSALMIX_DATA_DIR)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--json", help="write the per-dataset results here")
+    parser.add_argument("--baseline-cache", help="JSON file of baseline ROC-AUCs per dataset/fold "
+                                                 "(read if present, extended and rewritten)")
     parser.add_argument("--export-run", help="pretraining run directory: write its best.pt (fp16) to "
                                              "the shipped default.pt and MODEL_CARD.md with these results")
     args = parser.parse_args(argv)
@@ -125,15 +139,20 @@ def main(argv: list[str] | None = None) -> int:
     model = load_model("default", path=checkpoint)
     names = args.datasets or ([t.name for t in TABARENA_V01 if is_available(t.name, args.data_dir)]
                               + ["breast_cancer", "wine"])
+    cache_path = Path(args.baseline_cache) if args.baseline_cache else None
+    cache = json.loads(cache_path.read_text()) if cache_path and cache_path.is_file() else {}
     results, skipped = {}, {}
     for name in tqdm(names, desc="zero-shot", unit="dataset"):
         if name not in BUILTIN_DATASETS and not is_available(name, args.data_dir):
             skipped[name] = "not in the data directory"
             continue
         try:
-            results[name] = evaluate_dataset(model, name, args.folds, args.n_context, args.max_test, args.data_dir)
+            results[name] = evaluate_dataset(model, name, args.folds, args.n_context, args.max_test,
+                                             args.data_dir, cache)
         except (ValueError, DatasetError) as error:
             skipped[name] = str(error)
+        if cache_path:
+            cache_path.write_text(json.dumps(cache, indent=1))
     if not results:
         print("zero_shot: no dataset could be evaluated", file=sys.stderr)
         return 2
