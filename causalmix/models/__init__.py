@@ -20,12 +20,13 @@ CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 BACKENDS = {"mitra": "causalmix.models.mitra:load_mitra"}
 
 
-def load_standin(path: str | Path, device: str | torch.device | None = None):
+def load_standin(path: str | Path, device: str | torch.device | None = None, **overrides):
     """A :class:`~causalmix.models.standin.StandinTFM` from a checkpoint file.
 
     Accepts the shipped weights file (``{"config", "state_dict", ...}``) and the training
     checkpoints of ``causalmix pretrain`` (``{"model_config", "model", ...}``). Weights stored in
-    fp16 are cast back to fp32.
+    fp16 are cast back to fp32. ``overrides`` replace non-architectural settings of the stored
+    config, e.g. ``dropout`` for fine-tuning or ``query_chunk_size``.
     """
     from causalmix.models.standin import StandinTFM
 
@@ -37,7 +38,7 @@ def load_standin(path: str | Path, device: str | torch.device | None = None):
     state = payload.get("state_dict", payload.get("model"))
     if config is None or state is None:
         raise ValueError(f"{path} is not a stand-in checkpoint (keys: {sorted(payload)})")
-    model = StandinTFM(**config)
+    model = StandinTFM(**{**config, **overrides})
     model.load_state_dict({k: v.float() for k, v in state.items()})
     return model.to(device or "cpu").eval()
 
@@ -46,9 +47,9 @@ def load_model(name: str = "default", path: str | Path | None = None,
                device: str | torch.device | None = None, **kw) -> TabularModel:
     """A ready-to-use backend in eval mode.
 
-    ``name="default"``: the stand-in TFM from ``path`` or the shipped checkpoint; with no
-    checkpoint shipped yet it warns and returns randomly initialised weights (``**kw`` then sets
-    the architecture). Other names dispatch to :data:`BACKENDS` with ``path``, ``device`` and
+    ``name="default"``: the stand-in TFM from ``path`` or the shipped checkpoint (``**kw``
+    overrides settings such as ``dropout``); with no checkpoint shipped yet it warns and returns
+    randomly initialised weights (``**kw`` then sets the architecture). Other names dispatch to :data:`BACKENDS` with ``path``, ``device`` and
     ``**kw`` passed on.
     """
     if name in BACKENDS:
@@ -58,7 +59,7 @@ def load_model(name: str = "default", path: str | Path | None = None,
         raise ValueError(f"Unknown model {name!r}; choose 'default' or one of {sorted(BACKENDS)}")
     path = Path(path) if path is not None else CHECKPOINT_DIR / "default.pt"
     if path.is_file():
-        return load_standin(path, device)
+        return load_standin(path, device, **kw)
     from causalmix.models.standin import StandinTFM
 
     warnings.warn(f"No stand-in checkpoint at {path}; returning randomly initialised weights.",

@@ -182,7 +182,7 @@ class StandinTFM(TabularModel):
         unknown = torch.full(x_query.shape[:2], self.limits.max_classes, dtype=torch.long,
                              device=x_query.device)
         chunk = x_query.shape[1] if self.training else self.query_chunk_size
-        logits = []
+        logits = [x_query.new_zeros(x_query.shape[0], 0, self.limits.max_classes)]
         for start in range(0, x_query.shape[1], max(1, chunk)):
             rows = slice(start, start + chunk)
             h = self._embed(x_query[:, rows], mean, std, unknown[:, rows])              # (B, q, F+1, E)
