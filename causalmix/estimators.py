@@ -5,11 +5,13 @@ context. :class:`FineTunedClassifier` first fine-tunes the backend (:mod:`causal
 the training rows, optionally mixed with synthetic rows from an augmenter (CausalMixFT), then
 predicts in context like :class:`TFMClassifier`.
 
-Both take pandas DataFrames (categorical columns, NaN) or 2-D arrays, and string or integer labels;
-binary and multiclass. The backend's own preprocessor (``model.make_preprocessor()``) is fitted on
-the context rows; wider tables than ``limits.max_features`` keep a random subset of columns and
-contexts longer than ``limits.max_context_rows`` a stratified subset of rows, each with a warning;
-more classes than ``limits.max_classes`` raise a ``ValueError``.
+Both take pandas DataFrames (categorical columns, NaN) or 2-D arrays, binary or multiclass labels;
+labels are compared as strings and ``classes_`` holds them sorted, as in
+:class:`causalmix.preprocessing.LabelEncoder`. The backend's own preprocessor
+(``model.make_preprocessor()``) is fitted on the (real) training rows passed to ``fit``; wider
+tables than ``limits.max_features`` keep a random subset of columns and contexts longer than
+``limits.max_context_rows`` a stratified subset of rows, each with a warning; more classes than
+``limits.max_classes`` raise a ``ValueError``.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ class TFMClassifier(_InContextClassifier):
     mixed_precision : bfloat16 autocast; None: on for CUDA, off on the CPU.
     random_state : seeds the column and context subsets when the backend's limits are exceeded.
 
-    Attributes: ``classes_``, ``model_``, ``preprocessor_`` (fitted on the context rows),
+    Attributes: ``classes_``, ``model_``, ``preprocessor_`` (fitted on the rows given to ``fit``),
     ``features_used_``, ``context_`` (encoded context rows).
     """
 
@@ -259,16 +261,22 @@ class FineTunedClassifier(_InContextClassifier):
                              f"rows; lower it or pass X_val, y_val.")
         return train, val
 
+    def synthetic_pool_rows(self, n_train_rows: int) -> int:
+        """Synthetic rows ``fit`` draws from the augmenter for ``n_train_rows`` real training rows
+        (after the validation part is carved off): ``synthetic_pool_size``, else
+        ``round(synthetic_ratio * n_train_rows)`` per step, times 4 when ``redraw_synthetic``."""
+        per_step = int(round(self.synthetic_ratio * n_train_rows))
+        return self.synthetic_pool_size or per_step * (4 if self.redraw_synthetic else 1)
+
     def _synthetic_rows(self, X: pd.DataFrame, y: pd.Series, synthetic) -> Rows | None:
         """The encoded synthetic pool: the supplied rows, the augmenter's sample, or None."""
         if synthetic is None and (self.augmenter is None or self.synthetic_ratio == 0):
             self.augmenter_ = None
             return None
         if synthetic is None:
-            per_step = int(round(self.synthetic_ratio * len(X)))
-            n = self.synthetic_pool_size or per_step * (4 if self.redraw_synthetic else 1)
             self.augmenter_ = clone(self.augmenter).fit(X, y)
-            X_syn, y_syn = self.augmenter_.sample(n, random_state=self.random_state)
+            X_syn, y_syn = self.augmenter_.sample(self.synthetic_pool_rows(len(X)),
+                                                  random_state=self.random_state)
         else:
             self.augmenter_ = None
             if not (isinstance(synthetic, tuple) and len(synthetic) == 2):

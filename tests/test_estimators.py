@@ -125,6 +125,7 @@ def test_augmenter_is_cloned_fitted_and_its_rows_enter_the_episodes():
     plain = FineTunedClassifier(_small_standin(), **FAST).fit(X, y)
     assert mixed.augmenter_ is not augmenter
     assert len(mixed.augmenter_.labels_) == 64  # fitted on the training rows only (80 - 16 val)
+    assert mixed.synthetic_pool_rows(64) == 4 * 32  # half as many per step as real rows, redrawn
     assert not hasattr(augmenter, "labels_")
     assert not np.allclose(mixed.curve_["train_loss"].iloc[1:], plain.curve_["train_loss"].iloc[1:])
     # Validation is on real rows with real context either way: step 0 scores agree.
