@@ -108,12 +108,14 @@ class _Synthetic:
         from causalmix.augment import make_augmenter
 
         start = time.perf_counter()
-        generator = make_augmenter(run.method.generator, **run.method.generator_params)
-        if "random_state" in generator.get_params():  # generators whose fit is random
-            generator.set_params(random_state=run.synthetic_random_state)
-        generator.fit(X, y)
-        X_syn, y_syn = generator.sample(synthetic_pool_size(run.method.finetune, len(X)),
-                                        random_state=run.synthetic_random_state)
+        # Own global-RNG stream: whether the sample is made or read leaves the run's stream alone.
+        with seeded_global_rngs(run.synthetic_random_state):
+            generator = make_augmenter(run.method.generator, **run.method.generator_params)
+            if "random_state" in generator.get_params():  # generators whose fit is random
+                generator.set_params(random_state=run.synthetic_random_state)
+            generator.fit(X, y)
+            X_syn, y_syn = generator.sample(synthetic_pool_size(run.method.finetune, len(X)),
+                                            random_state=run.synthetic_random_state)
         seconds = time.perf_counter() - start
         storage.write_synthetic(self.out_dir, run.synthetic_id, X_syn, y_syn, seconds)
         return X_syn, y_syn, seconds
@@ -187,7 +189,6 @@ def _execute(run: RunSpec, out_dir: Path, synthetic: _Synthetic) -> dict:
         except Exception as error:
             record.update(status="error", error=f"{type(error).__name__}: {error}",
                           traceback=traceback.format_exc())
-            curve = None
     messages = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     record["warnings"] = "\n".join(messages[:MAX_WARNINGS]) or None
     record = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in record.items()}

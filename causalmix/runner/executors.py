@@ -55,7 +55,8 @@ class LocalExecutor:
 class DaskExecutor:
     """Dask distributed: a ``LocalCluster`` of ``workers`` single-threaded processes, or the
     scheduler at ``scheduler`` (e.g. ``tcp://host:8786``, started by dask-jobqueue or on
-    Kubernetes), whose workers must have this package installed.
+    Kubernetes), whose workers must have this package installed and see the results folder (a
+    shared filesystem): each run writes its own record there.
 
     Dask retries an item whose worker died on another worker (``distributed.scheduler.
     allowed-failures``); after that the item comes back with ``KilledWorker``.
