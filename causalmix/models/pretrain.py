@@ -290,7 +290,7 @@ def export_checkpoint(run_dir: str | Path, checkpoint_dir: str | Path, benchmark
     best = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=True)
     model = load_standin(run_dir / "best.pt")
     events = read_log(run_dir)
-    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    config = [e for e in events if e["event"] == "start"][-1]["config"]
     meta = dict(best["meta"], run_config=config)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     weights_path, card_path = checkpoint_dir / "default.pt", checkpoint_dir / "MODEL_CARD.md"
@@ -302,10 +302,16 @@ def export_checkpoint(run_dir: str | Path, checkpoint_dir: str | Path, benchmark
 
 def model_card(model: StandinTFM, config: dict, events: list[dict], best: dict, benchmark: dict,
                size_bytes: int) -> str:
-    """Markdown model card; every number comes from the run log or the benchmark report."""
+    """Markdown model card; every number comes from the run log or the benchmark report
+    (``config`` is the latest start's; changes made on resuming are listed)."""
     train_events = [e for e in events if e["event"] == "train"]
     evals = [e for e in events if e["event"] == "eval"]
     starts = [e for e in events if e["event"] == "start"]
+    changes = [f"`{section}.{key}` {before['config'][section].get(key)} -> {value} at step {after['step']}"
+               for before, after in zip(starts, starts[1:])
+               for section in ("model", "prior", "train")
+               for key, value in after["config"][section].items()
+               if before["config"][section].get(key) != value]
     last = max((e for e in events if "elapsed_s" in e), key=lambda e: e["step"])
     curve_steps = train_events[:: max(1, len(train_events) // 10)] + train_events[-1:]
     n_parameters = sum(p.numel() for p in model.parameters())
@@ -327,7 +333,8 @@ def model_card(model: StandinTFM, config: dict, events: list[dict], best: dict, 
         "## Pretraining",
         f"- Prior: `causalmix.models.prior.SyntheticPrior` with `{json.dumps(config['prior'])}` "
         "(random MLP-SCM and random tree-ensemble tables).",
-        f"- Training config: `{json.dumps(config['train'])}`, seed {config['seed']}.",
+        f"- Training config (latest start): `{json.dumps(config['train'])}`, seed {config['seed']}.",
+        *(f"- Config changed on resume: {change}." for change in changes),
         f"- Runs (starts/resumes): {len(starts)} on {sorted({e['device'] for e in starts})}; "
         f"steps done: {last['step']}; wall time: {last['elapsed_s'] / 60:.1f} min.",
         f"- Shipped weights: step {best['step']}, the best mean ROC-AUC of the periodic zero-shot probe "
