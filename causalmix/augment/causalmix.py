@@ -1,0 +1,303 @@
+"""CausalMix: synthetic rows from structural causal models fitted to a small table.
+
+Pipeline (Bühler, Purucker, Hutter, arXiv 2601.04110, "CausalMixFT"):
+
+1. causal discovery over the features and the label together: PC and FCI (causal-learn) on
+   ``n_bootstrap`` bootstrap resamples, aggregated into edge probabilities ``P``
+   (``causalmix.augment.discovery``);
+2. ``n_dags`` DAGs sampled from ``P`` plus the most probable DAG (``dag_sampling``);
+3. one DoWhy gcm SCM fitted per sampled DAG (``scm``);
+4. ``sample(n)`` spreads ``n`` over the SCMs and propagates fresh exogenous noise through each.
+
+How columns become SCM nodes (our choices where the paper is silent):
+
+- categorical columns (``category``/object/bool dtype): ``str`` levels; missing values form a
+  level of their own (so synthetic rows get NaN where the SCM draws it); levels seen fewer than
+  ``min_level_count`` times, and all but the ``max_levels`` most frequent, are pooled into one
+  "rare" level that is decoded by drawing one of the pooled levels by its training frequency;
+- integer-valued numeric columns with at most ``max_discrete_levels`` distinct values: categorical
+  nodes too (a classifier keeps their support exact), decoded back to numbers;
+- other numeric columns: normal scores ``Phi^-1((rank - 1/2) / n)`` (NaN imputed with the median),
+  for discovery (the "nonparanormal" Fisher-z test) and for the SCMs; synthetic scores are mapped
+  back with the empirical quantile function of the training values, so they keep the training
+  marginal and range; rounded for integer dtypes; set to NaN independently with the column's
+  training missing rate;
+- columns constant in the training rows: left out of discovery and SCMs, filled with their value;
+- the label: a categorical node; every class keeps its own level.
+
+For discovery, categorical nodes enter as their level codes (levels sorted by frequency), and
+the CI test is chosen from the node types (``choose_ci_test``). Conditioning sets are capped
+at ``max_depth`` variables, and at 1 with a warning beyond ``wide_table_nodes`` nodes.
+
+Defaults (``n_bootstrap=3``, ``n_dags=3``, ``alpha=0.05``, ``max_depth=2``, linear mechanisms)
+keep discovery + fit + sampling 10,000 rows near one to three seconds for 512 rows and up to 40
+features on two CPU cores; ``benchmarks/augment.py`` measures them.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+from tqdm.auto import tqdm
+
+from causalmix.augment.base import Augmenter
+from causalmix.augment.dag_sampling import most_probable_dag, sample_dags
+from causalmix.augment.discovery import ALGORITHMS, choose_ci_test, edge_probabilities
+from causalmix.augment.scm import MECHANISMS, draw, fit_scm
+from causalmix.augment.statistical import (MISSING_LEVEL, from_normal_scores, is_categorical, normal_scores, restore_categorical,
+                                           restore_numeric)
+
+RARE_LEVEL = "__rare__"
+TARGET_NODE = "__target__"
+
+
+class CausalMixAugmenter(Augmenter):
+    """SCM-based generator of ``(X, y)`` rows (see the module docstring for the pipeline).
+
+    Parameters
+    ----------
+    n_bootstrap : bootstrap resamples searched by each discovery algorithm.
+    n_dags : DAGs sampled from the edge probabilities, one SCM each.
+    algorithms : discovery algorithms, a subset of ``("pc", "fci")``; ``P`` averages them.
+    alpha : significance level of the conditional-independence tests.
+    max_depth : largest conditioning set of the skeleton searches.
+    possible_dsep_depth : largest conditioning set of FCI's possible-d-sep step (0 skips it).
+    ci_test : ``"auto"`` (G-square if every node is discrete, else Fisher-z), ``"fisherz"``,
+        ``"gsq"``, ``"chisq"`` or ``"kci"`` (kernel test, O(n^3); opt-in).
+    mechanisms : SCM model policy, one of ``"linear"``, ``"boosting"``, ``"good"``, ``"better"``
+        (``causalmix.augment.scm``).
+    max_discrete_levels : integer columns with at most this many values become categorical nodes.
+    max_levels, min_level_count : categorical levels beyond the ``max_levels`` most frequent or
+        seen fewer than ``min_level_count`` times are pooled into one rare level.
+    wide_table_nodes : above this many nodes ``max_depth`` is capped at 1 (with a warning).
+    class_balance : ``sample`` returns (as nearly as possible) equally many rows per class, by
+        rejection from the SCMs' joint distribution, so ``p(x | y)`` is preserved.
+    n_jobs : joblib workers over bootstrap resamples.
+    verbose : show a progress bar over the pipeline stages.
+    random_state : seed of the resamples, DAG sampling and model fitting.
+
+    Attributes
+    ----------
+    edge_probabilities_ : (n_nodes, n_nodes) DataFrame, ``[a, b]`` = probability of a -> b; nodes
+        are the feature names and the label's name (``y.name``, else ``"__target__"``).
+    most_probable_dag_ : networkx.DiGraph over those nodes.
+    dags_ : list of ``n_dags`` sampled networkx.DiGraphs.
+    scms_ : list of fitted ``dowhy.gcm.StructuralCausalModel``, one per DAG (constant columns left out).
+    timings_ : seconds spent in ``discovery``, ``dag_sampling`` and ``scm_fit``.
+    """
+
+    def __init__(self, n_bootstrap: int = 3, n_dags: int = 3, algorithms: tuple[str, ...] = ALGORITHMS,
+                 alpha: float = 0.05, max_depth: int = 2, possible_dsep_depth: int = 0,
+                 ci_test: str = "auto", mechanisms: str = "linear", max_discrete_levels: int = 10,
+                 max_levels: int = 20, min_level_count: int = 3, wide_table_nodes: int = 100,
+                 class_balance: bool = False, n_jobs: int = 1,
+                 verbose: bool = False, random_state: int | None = 0):
+        self.n_bootstrap = n_bootstrap
+        self.n_dags = n_dags
+        self.algorithms = algorithms
+        self.alpha = alpha
+        self.max_depth = max_depth
+        self.possible_dsep_depth = possible_dsep_depth
+        self.ci_test = ci_test
+        self.mechanisms = mechanisms
+        self.max_discrete_levels = max_discrete_levels
+        self.max_levels = max_levels
+        self.min_level_count = min_level_count
+        self.wide_table_nodes = wide_table_nodes
+        self.class_balance = class_balance
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: pd.DataFrame, y: pd.Series) -> CausalMixAugmenter:
+        """Discover the structure of ``(X, y)`` (n_rows, n_features) and fit ``n_dags`` SCMs."""
+        X, y = _validated(X, y)
+        if self.n_dags < 1:
+            raise ValueError(f"n_dags must be >= 1, got {self.n_dags}.")
+        if self.mechanisms not in MECHANISMS:
+            raise ValueError(f"mechanisms must be one of {MECHANISMS}, got {self.mechanisms!r}.")
+        rng = np.random.default_rng(self.random_state)
+        self.feature_names_in_ = np.array(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.target_name_ = str(y.name) if y.name is not None and y.name not in X.columns else TARGET_NODE
+        self.columns_ = {column: self._encode_column(X[column]) for column in X.columns}
+        self.columns_[self.target_name_] = _label_column(y)
+        nodes = [name for name, spec in self.columns_.items() if spec["kind"] != "constant"]
+        node_data = pd.DataFrame({name: self.columns_[name]["fit_values"] for name in nodes})
+        categorical_nodes = [name for name in nodes if self.columns_[name]["kind"] in ("categorical", "label")]
+
+        stages = tqdm(total=3, desc="CausalMix", disable=not self.verbose)
+        self.timings_ = {}
+        start = time.perf_counter()
+        depth = self.max_depth
+        if len(nodes) > self.wide_table_nodes and depth > 1:
+            warnings.warn(f"{len(nodes)} nodes > wide_table_nodes={self.wide_table_nodes}: "
+                          f"conditioning sets capped at 1 variable (max_depth={depth}).", stacklevel=2)
+            depth = 1
+        discovery_matrix = np.column_stack([self.columns_[name]["discovery_values"] for name in nodes])
+        probabilities = edge_probabilities(
+            discovery_matrix, nodes, algorithms=self.algorithms, n_bootstrap=self.n_bootstrap,
+            alpha=self.alpha, max_depth=depth, possible_dsep_depth=self.possible_dsep_depth,
+            ci_test=choose_ci_test([name in categorical_nodes for name in nodes], self.ci_test),
+            n_jobs=self.n_jobs, random_state=rng.integers(2**32),
+        )
+        all_names = list(self.columns_)
+        self.edge_probabilities_ = probabilities.reindex(index=all_names, columns=all_names, fill_value=0.0)
+        self.timings_["discovery"] = time.perf_counter() - start
+        stages.update()
+
+        start = time.perf_counter()
+        self.most_probable_dag_ = most_probable_dag(self.edge_probabilities_)
+        self.dags_ = sample_dags(self.edge_probabilities_, self.n_dags, random_state=rng.integers(2**32))
+        self.timings_["dag_sampling"] = time.perf_counter() - start
+        stages.update()
+
+        start = time.perf_counter()
+        self.scms_ = [fit_scm(nx.DiGraph(dag.subgraph(nodes)), node_data, categorical_nodes,
+                              self.mechanisms, random_state=int(rng.integers(2**32)))
+                      for dag in self.dags_]
+        self.timings_["scm_fit"] = time.perf_counter() - start
+        stages.update()
+        stages.close()
+        return self
+
+    def _encode_column(self, column: pd.Series) -> dict:
+        """How one feature column becomes a node: its kind, fit/discovery values and decoding facts."""
+        observed = column.dropna()
+        spec = {"dtype": column.dtype, "missing_rate": float(column.isna().mean())}
+        if observed.nunique() <= 1 and not (len(observed) and spec["missing_rate"] > 0):
+            spec.update(kind="constant", value=observed.iloc[0] if len(observed) else np.nan)
+            return spec
+        if is_categorical(column):
+            levels = column.astype(object).where(column.notna(), MISSING_LEVEL).astype(str)
+            counts = levels.value_counts()
+            kept = counts[counts >= self.min_level_count].index[: self.max_levels]
+            rare = counts.drop(kept)
+            values = levels.where(levels.isin(kept), RARE_LEVEL)
+            spec["rare_levels"] = (rare.index.to_numpy(), (rare / rare.sum()).to_numpy())
+        elif _is_discrete_numeric(column, self.max_discrete_levels):
+            values = column.astype(object).where(column.notna(), MISSING_LEVEL).map(_number_level)
+            spec["rare_levels"] = (np.array([], dtype=object), np.array([]))
+        else:
+            observed_sorted = np.sort(observed.to_numpy(dtype=float))
+            scores = normal_scores(column.astype(float).fillna(np.median(observed_sorted)).to_numpy())
+            spec.update(kind="numeric", sorted_values=observed_sorted, fit_values=scores, discovery_values=scores)
+            return spec
+        frequency_order = values.value_counts().index
+        spec.update(kind="categorical", fit_values=values.to_numpy(dtype=object),
+                    discovery_values=pd.Categorical(values, categories=frequency_order).codes.astype(float))
+        return spec
+
+    # --------------------------------------------------------------- sample
+    def sample(self, n: int, random_state: int | None = None) -> tuple[pd.DataFrame, pd.Series]:
+        """``n`` synthetic rows ``(X_syn, y_syn)`` in the schema of ``fit``'s input."""
+        if not hasattr(self, "scms_"):
+            raise RuntimeError("CausalMixAugmenter is not fitted; call fit(X, y) first.")
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"n must be a non-negative integer, got {n!r}.")
+        rng = np.random.default_rng(random_state)
+        if self.class_balance:
+            nodes = self._balanced_draw(int(n), rng)
+        else:
+            nodes = self._draw(int(n), rng)
+        nodes = nodes.iloc[rng.permutation(len(nodes))].reset_index(drop=True)
+        decoded = {name: self._decode_column(name, nodes, rng) for name in self.columns_}
+        y = decoded.pop(self.target_name_)
+        return pd.DataFrame(decoded, columns=list(self.feature_names_in_)), y
+
+    def _draw(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        """``n`` node rows, split as evenly as possible over the SCMs (remainder to a random few)."""
+        counts = np.full(len(self.scms_), n // len(self.scms_))
+        counts[rng.permutation(len(self.scms_))[: n % len(self.scms_)]] += 1
+        seeds = rng.integers(2**32, size=len(self.scms_))
+        frames = [draw(scm, int(count), int(seed)) for scm, count, seed in zip(self.scms_, counts, seeds) if count]
+        if not frames:
+            return pd.DataFrame(columns=list(self.scms_[0].graph.nodes))
+        return pd.concat(frames, ignore_index=True)
+
+    def _balanced_draw(self, n: int, rng: np.random.Generator, max_rounds: int = 20) -> pd.DataFrame:
+        """Rejection sampling towards ``n / n_classes`` rows per class; tops up from any class if a
+        class stays too rare after ``max_rounds`` draws of ``n`` rows (with a warning)."""
+        classes = self.columns_[self.target_name_]["classes"]
+        quota = np.full(len(classes), n // len(classes))
+        quota[rng.permutation(len(classes))[: n % len(classes)]] += 1
+        kept, pool = [], []
+        needed = dict(zip(classes, quota))
+        for _ in range(max_rounds):
+            if not any(needed.values()):
+                break
+            batch = self._draw(max(n, 1), rng)
+            for label, group in batch.groupby(self.target_name_, sort=False):
+                take = min(needed.get(label, 0), len(group))
+                kept.append(group.iloc[:take])
+                pool.append(group.iloc[take:])
+                needed[label] = needed.get(label, 0) - take
+        short = sum(needed.values())
+        if short:
+            warnings.warn(f"class_balance: {short} of {n} rows could not be drawn for the rarest "
+                          "classes; filled with rows of other classes.", stacklevel=3)
+            kept.append(pd.concat(pool).iloc[:short])
+        return pd.concat(kept, ignore_index=True)
+
+    def _decode_column(self, name, nodes: pd.DataFrame, rng: np.random.Generator) -> pd.Series:
+        spec = self.columns_[name]
+        n = len(nodes)
+        if spec["kind"] == "constant":
+            return pd.Series(np.repeat(spec["value"], n)).astype(spec["dtype"])
+        if spec["kind"] == "label":
+            return pd.Series(pd.Categorical(nodes[name].astype(str), categories=spec["classes"]), name=spec["name"])
+        if spec["kind"] == "numeric":
+            values = from_normal_scores(nodes[name].to_numpy(dtype=float), spec["sorted_values"])
+            return restore_numeric(values, spec["dtype"], spec["missing_rate"], rng)
+        levels = nodes[name].astype(str).to_numpy(dtype=object)
+        rare = levels == RARE_LEVEL
+        rare_names, rare_frequencies = spec["rare_levels"]
+        if rare.any():
+            levels[rare] = rng.choice(rare_names, size=int(rare.sum()), p=rare_frequencies)
+        levels = np.where(levels == MISSING_LEVEL, None, levels)
+        if ptypes.is_numeric_dtype(spec["dtype"]) and not ptypes.is_bool_dtype(spec["dtype"]):
+            numbers = pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").to_numpy(dtype=float)
+            return restore_numeric(numbers, spec["dtype"], 0.0, rng)
+        return restore_categorical(levels, spec["dtype"])
+
+
+def _validated(X, y) -> tuple[pd.DataFrame, pd.Series]:
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}.")
+    y = pd.Series(y) if not isinstance(y, pd.Series) else y
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
+    if len(X) < 5:
+        raise ValueError(f"need at least 5 rows to fit, got {len(X)}.")
+    if X.shape[1] == 0:
+        raise ValueError("X has no columns.")
+    if X.columns.duplicated().any():
+        raise ValueError(f"X has duplicate column names {X.columns[X.columns.duplicated()].tolist()}.")
+    if y.isna().any():
+        raise ValueError(f"y has {int(y.isna().sum())} missing label(s).")
+    if y.nunique() < 2:
+        raise ValueError("y needs at least two classes.")
+    return X.reset_index(drop=True), y.reset_index(drop=True)
+
+
+def _label_column(y: pd.Series) -> dict:
+    labels = y.astype(str)
+    classes = list(y.cat.categories.astype(str)) if isinstance(y.dtype, pd.CategoricalDtype) else sorted(labels.unique())
+    frequency_order = labels.value_counts().index
+    return {"kind": "label", "name": y.name, "classes": classes, "fit_values": labels.to_numpy(dtype=object),
+            "discovery_values": pd.Categorical(labels, categories=frequency_order).codes.astype(float)}
+
+
+def _is_discrete_numeric(column: pd.Series, max_levels: int) -> bool:
+    observed = column.dropna().astype(float)
+    return observed.nunique() <= max_levels and bool(np.all(observed == np.round(observed)))
+
+
+def _number_level(value) -> str:
+    return value if value == MISSING_LEVEL else repr(float(value))
