@@ -54,7 +54,7 @@ def load_config(path: str | Path) -> dict:
     unknown = set(raw) - {"seed", "out", "checkpoint_minutes", "model", "prior", "train", "eval", "cuda"}
     if unknown:
         raise ValueError(f"{path}: unknown top-level keys {sorted(unknown)}")
-    for section, defaults in (("train", DEFAULT_TRAIN), ("eval", DEFAULT_EVAL)):
+    for section, defaults in (("train", DEFAULT_TRAIN), ("eval", DEFAULT_EVAL), ("cuda", DEFAULT_TRAIN)):
         extra = set(raw.get(section) or {}) - set(defaults)
         if extra:
             raise ValueError(f"{path}: unknown keys in '{section}': {sorted(extra)}")
