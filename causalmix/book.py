@@ -114,10 +114,10 @@ def main(args) -> int:
     """``causalmix book``: optionally recompute results, execute notebooks, build the HTML."""
     started = time.perf_counter()
     if args.recompute:
-        from causalmix.runner import run_config
+        from causalmix.runner import load_config, run_experiment
 
         for config in args.recompute_config:
-            run_config(config)
+            print(run_experiment(load_config(config)))
     pages = read_pages(Path(args.config), quick=args.quick)
     statuses = execute_pages(pages, jobs=args.jobs, force=args.recompute or args.force)
     failed = {name: status for name, status in statuses.items()

@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this wall time")
     pretrain.set_defaults(func=lambda args: __import__("causalmix.models.pretrain", fromlist=["main"]).main(args))
 
+    from causalmix.runner.cli import add_run_parser
+
+    add_run_parser(sub)
+
     book = sub.add_parser("book", help="execute the book's notebooks (papermill) and build the HTML book")
     book.add_argument("--config", default="book/notebooks.yaml", help="notebook x parameter list")
     book.add_argument("--jobs", type=int, default=2, help="notebooks executed in parallel")
