@@ -31,7 +31,7 @@ from sklearn.pipeline import make_pipeline
 from tqdm import tqdm
 
 from causalmix.data import BUILTIN_DATASETS, DatasetError, TABARENA_V01, is_available, load_dataset
-from causalmix.models import CHECKPOINT_DIR, load_model, predict_proba
+from causalmix.models import CHECKPOINT_DIR, load_model, predict_proba, standin_from_payload
 from causalmix.preprocessing import LabelEncoder, TablePreprocessor
 from causalmix.splits import make_split
 
@@ -135,8 +135,14 @@ def main(argv: list[str] | None = None) -> int:
                                              "the shipped default.pt and MODEL_CARD.md with these results")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    checkpoint = args.checkpoint or (f"{args.export_run}/best.pt" if args.export_run else None)
-    model = load_model("default", path=checkpoint)
+    if args.export_run and args.checkpoint:
+        parser.error("--export-run benchmarks and ships RUN_DIR/best.pt; drop --checkpoint")
+    checkpoint = f"{args.export_run}/best.pt" if args.export_run else args.checkpoint
+    if args.export_run:       # keep the benchmarked weights: training may replace best.pt meanwhile
+        best = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        model = standin_from_payload(best)
+    else:
+        model = load_model("default", path=checkpoint)
     names = args.datasets or ([t.name for t in TABARENA_V01 if is_available(t.name, args.data_dir)]
                               + ["breast_cancer", "wine"])
     cache_path = Path(args.baseline_cache) if args.baseline_cache else None
@@ -168,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.export_run:
         from causalmix.models.pretrain import export_checkpoint
 
-        for path in export_checkpoint(args.export_run, CHECKPOINT_DIR, report):
+        for path in export_checkpoint(args.export_run, CHECKPOINT_DIR, report, best):
             print(f"wrote {path}")
     return 0
 

@@ -28,16 +28,22 @@ def load_standin(path: str | Path, device: str | torch.device | None = None, **o
     fp16 are cast back to fp32. ``overrides`` replace non-architectural settings of the stored
     config, e.g. ``dropout`` for fine-tuning or ``query_chunk_size``.
     """
-    from causalmix.models.standin import StandinTFM
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No checkpoint at {path}")
     payload = torch.load(path, map_location="cpu", weights_only=True)
-    config = payload.get("config", payload.get("model_config"))
-    state = payload.get("state_dict", payload.get("model"))
-    if config is None or state is None:
-        raise ValueError(f"{path} is not a stand-in checkpoint (keys: {sorted(payload)})")
+    try:
+        return standin_from_payload(payload, device, **overrides)
+    except KeyError as error:
+        raise ValueError(f"{path} is not a stand-in checkpoint (keys: {sorted(payload)})") from error
+
+
+def standin_from_payload(payload: dict, device: str | torch.device | None = None, **overrides):
+    """The model stored in an already loaded checkpoint ``payload`` (see :func:`load_standin`)."""
+    from causalmix.models.standin import StandinTFM
+
+    config = payload["config"] if "config" in payload else payload["model_config"]
+    state = payload["state_dict"] if "state_dict" in payload else payload["model"]
     model = StandinTFM(**{**config, **overrides})
     model.load_state_dict({k: v.float() for k, v in state.items()})
     return model.to(device or "cpu").eval()
@@ -68,4 +74,4 @@ def load_model(name: str = "default", path: str | Path | None = None,
 
 
 __all__ = ["BACKENDS", "CHECKPOINT_DIR", "ModelLimits", "TabularModel", "load_model",
-           "load_standin", "predict_proba"]
+           "load_standin", "predict_proba", "standin_from_payload"]

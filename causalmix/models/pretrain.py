@@ -281,14 +281,20 @@ def read_log(run_dir: str | Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def export_checkpoint(run_dir: str | Path, checkpoint_dir: str | Path, benchmark: dict) -> list[Path]:
-    """Ship a run's ``best.pt`` as fp16 ``default.pt`` plus ``MODEL_CARD.md`` built from the run's
-    log and a ``benchmarks/zero_shot.py`` report (``benchmark``: its ``--json`` content)."""
-    run_dir, checkpoint_dir = Path(run_dir), Path(checkpoint_dir)
-    from causalmix.models import load_standin
+def export_checkpoint(run_dir: str | Path, checkpoint_dir: str | Path, benchmark: dict,
+                      best: dict | None = None) -> list[Path]:
+    """Ship a run's best weights as fp16 ``default.pt`` plus ``MODEL_CARD.md`` built from the run's
+    log and a ``benchmarks/zero_shot.py`` report (``benchmark``: its ``--json`` content).
 
-    best = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=True)
-    model = load_standin(run_dir / "best.pt")
+    ``best`` is the loaded ``best.pt`` payload that was benchmarked (read from ``run_dir`` when
+    omitted; pass it when training may have replaced ``best.pt`` since the benchmark started).
+    """
+    from causalmix.models import standin_from_payload
+
+    run_dir, checkpoint_dir = Path(run_dir), Path(checkpoint_dir)
+    if best is None:
+        best = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=True)
+    model = standin_from_payload(best)
     events = read_log(run_dir)
     config = [e for e in events if e["event"] == "start"][-1]["config"]
     meta = dict(best["meta"], run_config=config)
