@@ -50,8 +50,8 @@ class CTGANAugmenter(Augmenter):
     pac : int, default=10
         Rows the discriminator judges together (PacGAN), ``ctgan`` default.
     embedding_dim, generator_dim, discriminator_dim : ``ctgan`` defaults (128, (256, 256), (256, 256)).
-    random_state : int or None, default=None
-        Seed of the training run.
+    random_state : int or None, default=0
+        Seed of the training run (None: fresh entropy).
     verbose : bool, default=False
         Show ``ctgan``'s per-epoch progress bar.
     """
@@ -60,7 +60,7 @@ class CTGANAugmenter(Augmenter):
                  pac: int = 10, embedding_dim: int = 128,
                  generator_dim: tuple[int, ...] = (256, 256),
                  discriminator_dim: tuple[int, ...] = (256, 256),
-                 random_state: int | None = None, verbose: bool = False):
+                 random_state: int | None = 0, verbose: bool = False):
         self.epochs = epochs
         self.batch_size = batch_size
         self.max_steps = max_steps
@@ -85,12 +85,13 @@ class CTGANAugmenter(Augmenter):
         self.indicated_ = [j for j, name in enumerate(schema.numeric_columns)
                            if numeric[name].isna().any()]
         codes = schema.to_codes(X)
+        indicators = pd.DataFrame(numeric.isna().to_numpy()[:, self.indicated_].astype(np.int64),
+                                  columns=[f"m{j}" for j in self.indicated_])
+        categorical = pd.DataFrame(codes, columns=[f"c{j}" for j in range(codes.shape[1])])
         frame = pd.concat([
             pd.DataFrame(numeric.fillna(numeric.median()).fillna(0.0).to_numpy(),
                          columns=[f"n{j}" for j in range(numeric.shape[1])]),
-            pd.DataFrame(numeric.isna().to_numpy()[:, self.indicated_].astype(np.int64),
-                         columns=[f"m{j}" for j in self.indicated_]),
-            pd.DataFrame(codes, columns=[f"c{j}" for j in range(codes.shape[1])]),
+            indicators, categorical,
             pd.Series(pd.Categorical(pd.Series(y), categories=schema.classes).codes.astype(np.int64),
                       name=LABEL_COLUMN),
         ], axis=1)
@@ -101,7 +102,7 @@ class CTGANAugmenter(Augmenter):
                             epochs=self.epochs_, pac=self.pac, verbose=self.verbose,
                             enable_gpu=False)
         self.model_.set_random_state(_seed(self.random_state))
-        discrete = [c for c in frame.columns if not c.startswith("n")]
+        discrete = [*indicators.columns, *categorical.columns, LABEL_COLUMN]
         with _quiet_cpu():
             self.model_.fit(frame, discrete)
         self.schema_ = schema

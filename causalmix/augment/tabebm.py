@@ -55,7 +55,7 @@ class TabEBMAugmenter(Augmenter):
     starting_point_noise_std : float, default=0.01
     distance_negative_class : float, default=5.0
         Coordinates (in standard deviations) of the surrogate negatives.
-    random_state : int or None, default=None
+    random_state : int or None, default=0
         Seed of the surrogate negatives and the context subsets.
     verbose : bool, default=False
         Show a progress bar over the SGLD steps.
@@ -64,7 +64,7 @@ class TabEBMAugmenter(Augmenter):
     def __init__(self, model: str | TabularModel = "default", sgld_steps: int = 200,
                  sgld_step_size: float = 0.1, sgld_noise_std: float = 0.01,
                  starting_point_noise_std: float = 0.01, distance_negative_class: float = 5.0,
-                 random_state: int | None = None, verbose: bool = False):
+                 random_state: int | None = 0, verbose: bool = False):
         self.model = model
         self.sgld_steps = sgld_steps
         self.sgld_step_size = sgld_step_size
