@@ -27,7 +27,6 @@ N_ROWS = 160
 N_SYNTHETIC = 90
 DATASETS = {
     "wine": "3 classes, all numeric",
-    "credit-g": "binary, mixed",
     "anneal": "5 classes (one of 8 rows), mostly categorical",
     "Fitness_Club": "binary, missing numeric and categorical values",
     "HR_Analytics_Job_Change_of_Data_Scientists": "binary, missing categoricals, 100+ levels",
@@ -164,6 +163,8 @@ def test_ctgan_training_is_reproducible_and_bounded_by_steps():
     first = CTGANAugmenter(**params).fit(X, y)
     second = CTGANAugmenter(**params).fit(X, y)
     assert first.epochs_ == 2  # 120 rows, batch 60: 2 updates per epoch, 5 steps -> 2 epochs
+    capped = CTGANAugmenter(**params | dict(batch_size=500, max_steps=3)).fit(X, y)
+    assert (capped.batch_size_, capped.epochs_) == (120, 3)  # batch capped at the 120 rows
     pd.testing.assert_frame_equal(first.sample(50, random_state=0)[0],
                                   second.sample(50, random_state=0)[0])
 

@@ -32,19 +32,21 @@ class CTGANAugmenter(Augmenter):
     discrete column of level codes, a missing value being a level of its own.
 
     Training budget: the ``ctgan`` defaults (300 epochs, batch 500, networks 256x256) were set for
-    tables of thousands of rows; below ``batch_size`` rows an epoch is a single update. Training
-    runs ``min(epochs, max(1, max_steps // steps_per_epoch))`` epochs, with ``steps_per_epoch =
-    max(1, n_rows // batch_size)``, so CPU time is bounded by ``max_steps`` generator updates
-    (each with ``discriminator_steps`` discriminator updates) whatever the table size. Training runs
-    on the CPU with one torch thread (the networks are small; more threads only oversubscribe a
-    busy machine).
+    tables of thousands of rows. On small tables the batch is capped at the number of rows
+    (rounded down to a multiple of ``lcm(2, pac)``), so an epoch is one update over about every row,
+    and training runs ``min(epochs, max(1, max_steps // steps_per_epoch))`` epochs, with
+    ``steps_per_epoch = max(1, n_rows // batch)``: CPU time is bounded by ``max_steps`` generator
+    updates (each with one discriminator update) whatever the table size. Training runs on the
+    CPU with one torch thread (the networks are small; more threads only oversubscribe a busy
+    machine).
 
     Parameters
     ----------
     epochs : int, default=300
         Passes over the data (``ctgan`` default), capped by ``max_steps``.
     batch_size : int, default=500
-        Rows per update (``ctgan`` default); must be even and a multiple of ``pac``.
+        Rows per update (``ctgan`` default), capped as above; must be even and a multiple of
+        ``pac``.
     max_steps : int, default=200
         Upper bound on generator updates (about 40 s at 512 rows and 20 columns on 2 busy cores).
     pac : int, default=10
@@ -95,10 +97,12 @@ class CTGANAugmenter(Augmenter):
             pd.Series(pd.Categorical(pd.Series(y), categories=schema.classes).codes.astype(np.int64),
                       name=LABEL_COLUMN),
         ], axis=1)
-        steps_per_epoch = max(1, len(frame) // self.batch_size)
+        multiple = np.lcm(2, self.pac)
+        self.batch_size_ = int(min(self.batch_size, max(multiple, len(frame) // multiple * multiple)))
+        steps_per_epoch = max(1, len(frame) // self.batch_size_)
         self.epochs_ = min(self.epochs, max(1, self.max_steps // steps_per_epoch))
         self.model_ = CTGAN(embedding_dim=self.embedding_dim, generator_dim=self.generator_dim,
-                            discriminator_dim=self.discriminator_dim, batch_size=self.batch_size,
+                            discriminator_dim=self.discriminator_dim, batch_size=self.batch_size_,
                             epochs=self.epochs_, pac=self.pac, verbose=self.verbose,
                             enable_gpu=False)
         self.model_.set_random_state(_seed(self.random_state))
