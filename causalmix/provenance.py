@@ -1,0 +1,75 @@
+"""Where the numbers on a page come from: a short markdown block for a results folder.
+
+Every book page that shows numbers displays :func:`provenance` of the results it reads (or
+:func:`live_provenance` when it computes them itself), so a figure can always be traced to a
+TFM backend, a checkpoint, a config, a git commit, a date and a package version.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import subprocess
+from pathlib import Path
+
+from causalmix.results import Results, load
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def provenance(results: str | Path | Results) -> str:
+    """Markdown block naming the source of an experiment's numbers, from its ``manifest.json``.
+
+    Fields: results folder, config name, TFM backend (``config.model``), checkpoint hash (the
+    manifest's ``checkpoint.sha256`` when the runner recorded one, else "not recorded"), git
+    commit (with "+ uncommitted changes" when the tree was dirty), run dates (UTC), causalmix
+    version and the number of runs that succeeded.
+    """
+    results = results if isinstance(results, Results) else load(results)
+    manifest = results.manifest
+    config = manifest.get("config", {})
+    git = manifest.get("git") or {}
+    commit = (git.get("commit") or "unknown")[:12] + (" + uncommitted changes" if git.get("dirty") else "")
+    checkpoint = manifest.get("checkpoint") or {}
+    dates = " to ".join(d for d in (manifest.get("started_utc"), manifest.get("finished_utc")) if d)
+    n_ok, n_runs = manifest.get("n_ok"), manifest.get("n_runs")
+    rows = {
+        "results": f"`{results.path}`",
+        "config": f"`{manifest.get('experiment', 'unknown')}`",
+        "TFM backend": f"`{config.get('model', 'unknown')}`",
+        "checkpoint sha256": f"`{checkpoint['sha256'][:16]}`" if "sha256" in checkpoint else "not recorded",
+        "git commit": f"`{commit}`",
+        "date (UTC)": dates or "unknown",
+        "causalmix": (manifest.get("packages") or {}).get("causalmix") or "unknown",
+        "runs ok": f"{n_ok} of {n_runs}" if n_runs is not None else "unknown",
+    }
+    return _block("Provenance", rows)
+
+
+def live_provenance(what: str) -> str:
+    """Markdown block for numbers computed while the page runs (no results folder): ``what``
+    was computed, with the current git commit, date (UTC) and causalmix version."""
+    rows = {
+        "computed": what,
+        "git commit": f"`{_git_commit()}`",
+        "date (UTC)": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "causalmix": importlib.metadata.version("causalmix"),
+    }
+    return _block("Provenance (computed live on this page)", rows)
+
+
+def _block(title: str, rows: dict[str, str]) -> str:
+    lines = [f"**{title}**", "", "| | |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in rows.items()]
+    return "\n".join(lines)
+
+
+def _git_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True,
+                                text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + (" + uncommitted changes" if dirty else "")
