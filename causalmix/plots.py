@@ -72,3 +72,115 @@ def real_vs_synthetic_marginals(real: pd.DataFrame, synthetic: dict[str, pd.Data
     fig.legend(handles, labels, loc="upper center", ncol=len(frames), bbox_to_anchor=(0.5, 1.02))
     fig.tight_layout()
     return fig
+
+
+def pair_plot(real: pd.DataFrame, synthetic: dict[str, pd.DataFrame], x: str, y: str, hue: str | None = None,
+              max_points: int = 500, random_state: int = 0):
+    """Scatter of two numeric columns, one panel for the real rows and one per generator, colored
+    by ``hue`` (e.g. the label column) when given; at most ``max_points`` points per panel."""
+    frames = {"real": real, **synthetic}
+    fig, axes = plt.subplots(1, len(frames), figsize=(3.2 * len(frames), 3.0), sharex=True, sharey=True,
+                             squeeze=False)
+    levels = sorted(real[hue].astype(str).unique()) if hue else [None]
+    colors = dict(zip(levels, plt.cm.tab10.colors))
+    for ax, (name, frame) in zip(axes.flat, frames.items()):
+        frame = frame.sample(min(len(frame), max_points), random_state=random_state)
+        for level in levels:
+            part = frame if level is None else frame[frame[hue].astype(str) == level]
+            ax.scatter(part[x], part[y], s=6, alpha=0.6, color=colors[level], label=level)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel(str(x)[:25], fontsize=8)
+    axes.flat[0].set_ylabel(str(y)[:25], fontsize=8)
+    if hue:
+        axes.flat[-1].legend(title=str(hue), fontsize=7, markerscale=2)
+    fig.tight_layout()
+    return fig
+
+
+def finetuning_curves(curves: pd.DataFrame, metric: str = "roc_auc"):
+    """Train loss, validation and test ``metric`` against the step, one line per method, for the
+    runs in ``curves`` (one run per method: filter to one dataset, fold, n_train and seed first).
+    A dotted vertical line marks each method's early-stopping step (first best validation value)."""
+    from causalmix.metrics import early_stopping_gap
+
+    if curves.groupby("method")["run_id"].nunique().max() > 1:
+        raise ValueError("curves hold several runs of a method; filter to one dataset, fold, n_train and seed.")
+    panels = [("train_loss", "train loss (nats)"), (f"val_{metric}", f"validation {metric}"),
+              (f"test_{metric}", f"test {metric}")]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    for color, (method, curve) in zip(plt.cm.tab10.colors, curves.groupby("method", sort=True)):
+        curve = curve.sort_values("step")
+        selected = early_stopping_gap(curve, metric)["selected_step"]
+        for ax, (column, label) in zip(axes, panels):
+            points = curve[["step", column]].dropna()
+            ax.plot(points["step"], points[column], marker="o", markersize=3, color=color, label=method)
+            ax.axvline(selected, color=color, linestyle=":", linewidth=1)
+            ax.set_xlabel("step")
+            ax.set_title(label, fontsize=10)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def score_distributions(runs: pd.DataFrame, column: str, ax=None, reference: float | None = 0.0):
+    """Box plot per method of ``column`` (e.g. the normalised score, one value per task) with the
+    tasks as jittered points; a dashed line at ``reference`` (None: no line)."""
+    methods = sorted(runs["method"].unique())
+    ax = _axis(ax, figsize=(1.3 * len(methods) + 2, 3.6))
+    values = [runs.loc[runs["method"] == m, column].dropna().to_numpy() for m in methods]
+    ax.boxplot(values, tick_labels=methods, showfliers=False)
+    rng = np.random.default_rng(0)
+    for position, points in enumerate(values, start=1):
+        ax.scatter(position + rng.uniform(-0.15, 0.15, len(points)), points, s=8, alpha=0.5, color="tab:blue")
+    if reference is not None:
+        ax.axhline(reference, color="0.4", linestyle="--", linewidth=1)
+    ax.set_ylabel(column)
+    ax.tick_params(axis="x", rotation=30)
+    return ax
+
+
+def win_rate_heatmap(table: pd.DataFrame, ax=None):
+    """Heatmap of a pairwise win-rate table (row beats column), values annotated, in [0, 1]."""
+    ax = _axis(ax, figsize=(0.9 * len(table) + 2.5, 0.8 * len(table) + 1.5))
+    image = ax.imshow(table.to_numpy(dtype=float), vmin=0, vmax=1, cmap="RdBu")
+    ax.set_xticks(range(len(table.columns)), table.columns, rotation=45, ha="right")
+    ax.set_yticks(range(len(table.index)), table.index)
+    for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
+        if np.isfinite(value):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
+    ax.set_xlabel("loses to row")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="win rate of row")
+    return ax
+
+
+def fold_spread(variability: pd.DataFrame, methods: list[str], ax=None):
+    """Per dataset, the standard deviation across folds of each of ``methods`` (grouped bars).
+
+    ``variability``: ``metrics.fold_variability`` output indexed by (method, dataset[, ...]).
+    """
+    spread = variability["std"].unstack("method")[methods]
+    spread.index = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in spread.index]
+    ax = _axis(ax, figsize=(max(5, 0.7 * len(spread) + 2), 3.6))
+    spread.plot.bar(ax=ax, width=0.8)
+    ax.set_ylabel("std across folds")
+    ax.tick_params(axis="x", rotation=45)
+    return ax
+
+
+def scarcity_curve(summary: pd.DataFrame, ax=None, reference: float | None = 0.0):
+    """Median (with its CI band) against ``n_train``, one line per method.
+
+    ``summary``: ``metrics.summarize(..., by=("method", "n_train"))`` output.
+    """
+    ax = _axis(ax, figsize=(5.5, 3.6))
+    for method, part in summary.reset_index().groupby("method", sort=True):
+        part = part.sort_values("n_train")
+        n_train = part["n_train"].to_numpy(dtype=float)
+        line, = ax.plot(n_train, part["median"], marker="o", label=method)
+        ax.fill_between(n_train, part["ci_low"], part["ci_high"], alpha=0.2, color=line.get_color())
+    if reference is not None:
+        ax.axhline(reference, color="0.4", linestyle="--", linewidth=1)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("n_train (scarce rows)")
+    ax.legend(fontsize=8)
+    return ax

@@ -9,10 +9,12 @@ matplotlib.use("Agg")
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pytest
 
 from causalmix.data import load_dataset
 from causalmix.data.summary import class_balance, most_informative_features, split_table
-from causalmix.plots import draw_dag, edge_probability_heatmap, real_vs_synthetic_marginals
+from causalmix.plots import (draw_dag, edge_probability_heatmap, finetuning_curves, fold_spread, pair_plot,
+                             real_vs_synthetic_marginals, scarcity_curve, score_distributions, win_rate_heatmap)
 
 
 def test_heatmap_shows_the_probabilities():
@@ -45,3 +47,64 @@ def test_summaries_of_a_builtin_dataset():
     assert (per_fold["train"] + per_fold["val"] == 60).all()
     top = most_informative_features(ds.X, ds.y, k=3)
     assert len(top) == 3 and set(top) <= set(ds.X.columns)
+
+
+def test_pair_plot_has_a_panel_per_source_and_a_color_per_class():
+    real = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) ** 2, "y": list("pq") * 10})
+    fig = pair_plot(real, {"copy": real, "half": real.iloc[:10]}, x="a", y="b", hue="y")
+    assert [ax.get_title() for ax in fig.axes] == ["real", "copy", "half"]
+    assert [len(c.get_offsets()) for c in fig.axes[2].collections] == [5, 5]
+
+
+def _curve(run_id, method, val):
+    steps = np.arange(len(val)) * 5
+    return pd.DataFrame({"run_id": run_id, "method": method, "step": steps, "train_loss": 1.0 / (steps + 1),
+                         "val_roc_auc": val, "test_roc_auc": val})
+
+
+def test_finetuning_curves_mark_the_selected_step():
+    curves = pd.concat([_curve("a", "finetune", [0.6, 0.8, 0.7]), _curve("b", "causalmix", [0.6, 0.7, 0.9])])
+    fig = finetuning_curves(curves)
+    markers = sorted({line.get_xdata()[0] for line in fig.axes[1].lines if line.get_linestyle() == ":"})
+    assert markers == [5, 10]
+    assert len([line for line in fig.axes[0].lines if line.get_linestyle() == "-"]) == 2
+
+
+def test_finetuning_curves_refuse_several_runs_of_a_method():
+    curves = pd.concat([_curve("a", "finetune", [0.6, 0.8]), _curve("b", "finetune", [0.6, 0.7])])
+    with pytest.raises(ValueError, match="several runs"):
+        finetuning_curves(curves)
+
+
+def test_score_distributions_one_box_and_points_per_method():
+    runs = pd.DataFrame({"method": ["a"] * 4 + ["b"] * 3, "score": [1.0, 2, 3, 4, 5, 6, 7]})
+    ax = score_distributions(runs, "score")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert [len(c.get_offsets()) for c in ax.collections] == [4, 3]
+
+
+def test_win_rate_heatmap_shows_the_table():
+    table = pd.DataFrame([[np.nan, 0.75], [0.25, np.nan]], index=["a", "b"], columns=["a", "b"])
+    ax = win_rate_heatmap(table)
+    np.testing.assert_allclose(ax.images[0].get_array().filled(np.nan), table.to_numpy())
+    assert sorted(t.get_text() for t in ax.texts) == ["0.25", "0.75"]
+
+
+def test_fold_spread_draws_one_bar_per_dataset_and_method():
+    runs = pd.DataFrame({"method": ["f", "c"] * 6, "dataset": ["x"] * 6 + ["y"] * 6, "n_train": 64,
+                         "score": np.arange(12.0)})
+    from causalmix.metrics import fold_variability
+
+    ax = fold_spread(fold_variability(runs, "score"), ["f", "c"])
+    heights = [bar.get_height() for bar in ax.patches]
+    assert len(heights) == 4 and np.allclose(heights, np.std([0, 2, 4], ddof=1))
+
+
+def test_scarcity_curve_one_line_per_method_over_the_sizes():
+    summary = pd.DataFrame({"method": ["a", "a", "b", "b"], "n_train": [64, 128, 64, 128],
+                            "median": [1.0, 2, 3, 4], "ci_low": [0.0, 1, 2, 3], "ci_high": [2.0, 3, 4, 5]}) \
+        .set_index(["method", "n_train"])
+    ax = scarcity_curve(summary)
+    lines = [line for line in ax.lines if line.get_marker() == "o"]
+    assert [list(line.get_xdata()) for line in lines] == [[64, 128], [64, 128]]
+    assert list(lines[1].get_ydata()) == [3, 4]
