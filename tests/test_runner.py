@@ -134,6 +134,19 @@ def test_grid_keys_hashes_and_seeds():
     assert differs == {"finetune"}
 
 
+def test_new_model_weights_give_new_run_ids(tmp_path, monkeypatch):
+    import causalmix.models
+
+    cfg = config(methods=["zero_shot", "finetune"])
+    monkeypatch.setattr(causalmix.models, "CHECKPOINT_DIR", tmp_path)
+    untrained = [r.run_id for r in expand(cfg)]
+    (tmp_path / "default.pt").write_bytes(b"weights, version 1")
+    first = [r.run_id for r in expand(cfg)]
+    (tmp_path / "default.pt").write_bytes(b"weights, version 2")
+    second = [r.run_id for r in expand(cfg)]
+    assert len(set(untrained) | set(first) | set(second)) == 3 * len(untrained)
+
+
 def test_failing_run_is_recorded_and_the_grid_continues(tmp_path):
     # iris has 135 rows per training fold: n_train=140 fails in the split, wine's runs succeed.
     cfg = config(datasets=["iris", "wine"], n_train=[140], methods=["zero_shot"])

@@ -17,7 +17,7 @@ from causalmix.runner import storage
 from causalmix.runner.config import ExperimentConfig
 from causalmix.runner.execute import empty_record, run_group
 from causalmix.runner.executors import make_executor
-from causalmix.runner.grid import RunSpec, expand, group_runs
+from causalmix.runner.grid import RunSpec, expand, group_runs, model_fingerprint
 
 RECORDED_PACKAGES = ("causalmix", "torch", "numpy", "pandas", "scikit-learn", "scipy", "dowhy", "causal-learn",
                      "dask", "distributed")
@@ -88,6 +88,7 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
     pending = [run for run in runs if run.run_id not in done]
     manifest = {
         "experiment": config.name, "config": config.to_dict(),
+        "model_fingerprint": model_fingerprint(config.model),
         "git": _git_commit(), "python": sys.version.split()[0], "platform": platform.platform(),
         "packages": _versions(),
         "executor": {"name": executor, "workers": workers, "scheduler": scheduler},

@@ -9,6 +9,10 @@ a run gives the same numbers whatever the executor, the worker count or what ran
   (common random numbers make paired comparisons less noisy);
 - the synthetic rows on (dataset, fold, n_train, seed, generator settings): methods with the same
   generator settings share one cached sample.
+
+The config hash covers the method's settings, the split settings, the metrics and the identity of
+the model weights (:func:`model_fingerprint`): a rerun after any of them changed runs afresh
+instead of skipping stale results.
 """
 
 from __future__ import annotations
@@ -68,25 +72,38 @@ class RunGroup:
     runs: tuple[RunSpec, ...]
 
 
-def _config_hash(config: ExperimentConfig, method: MethodConfig) -> str:
+def model_fingerprint(model: str) -> str:
+    """Identity of a backend's weights, so that new weights mean new runs: for "default" the hash
+    of the shipped checkpoint ("untrained" without one); other backends load published weights
+    fixed by their package version (recorded in the manifest), so their name."""
+    from causalmix.models import CHECKPOINT_DIR
+
+    if model != "default":
+        return model
+    path = CHECKPOINT_DIR / "default.pt"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "untrained"
+
+
+def _config_hash(config: ExperimentConfig, method: MethodConfig, fingerprint: str) -> str:
     """Hash of every setting that can change the numbers of a run besides its key."""
     return stable_hash({"method": {"kind": method.kind, "generator": method.generator,
                                    "generator_params": method.generator_params,
                                    "finetune": method.finetune},
-                        "model": config.model, "n_folds": config.n_folds,
+                        "model": fingerprint, "n_folds": config.n_folds,
                         "val_fraction": config.val_fraction, "metrics": list(config.metrics)}, 12)
 
 
 def expand(config: ExperimentConfig) -> list[RunSpec]:
     """All runs of ``config`` in a fixed order: dataset, n_train, seed, fold, method."""
     runs = []
+    fingerprint = model_fingerprint(config.model)
     for dataset in config.datasets:
         for n_train in config.n_train:
             for seed in config.seeds:
                 for fold in config.folds:
                     split = [dataset, fold, n_train, seed]
                     for method in config.methods:
-                        config_hash = _config_hash(config, method)
+                        config_hash = _config_hash(config, method, fingerprint)
                         synthetic_id = synthetic_random_state = None
                         if method.kind == AUGMENT:
                             settings = {"generator": method.generator,

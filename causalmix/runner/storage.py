@@ -19,7 +19,7 @@ the grid, in grid order.
 
 =====================  =========  ==========================================================
 run_id                 str        16 hex digits of the hash of the run key
-config_hash            str        hash of the settings that can change the run's numbers
+config_hash            str        hash of the settings and model weights behind the numbers
 dataset, method        str        dataset name; method name from the config
 fold, seed             int64      outer fold; seed of the split and of the run's randomness
 n_train                Int64      scarce rows (train + validation); <NA>: the whole fold
