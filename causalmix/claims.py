@@ -36,6 +36,8 @@ SUPPORTED, NOT_SUPPORTED, NOT_TESTABLE = "supported", "not supported", "not test
 BASELINE, FINETUNE, CAUSALMIX = "zero_shot", "finetune", "causalmix"
 #: Generators that add rows without causal structure: the control for "causally structured".
 NON_CAUSAL_CONTROLS = ("marginals", "copula", "smote")
+#: Fewest paired tasks for a bootstrap CI; with fewer, spread claims are not testable.
+MIN_TASKS = 5
 
 # --- Quoted from the paper (Bühler, Purucker, Hutter, arXiv 2601.04110). Never our results. ---
 PAPER_MEDIAN_IMPROVEMENT = {"causalmix": 0.12, "finetune": 0.10, "ctgan": -0.01, "tabebm": -0.04,
@@ -99,7 +101,10 @@ class ClaimContext:
             ds.X.iloc[rows], ds.y.iloc[rows])
 
     def bootstrap(self, samples: tuple[np.ndarray, ...], statistic) -> tuple[float, float]:
-        """Paired percentile bootstrap CI of ``statistic(*samples)`` over the rows (tasks)."""
+        """Paired percentile bootstrap CI of ``statistic(*samples)`` over the rows (tasks); NaN with
+        fewer than ``MIN_TASKS`` rows, or where resamples make the statistic undefined."""
+        if len(samples[0]) < MIN_TASKS:
+            return np.nan, np.nan
         interval = stats.bootstrap(samples, statistic, paired=True, vectorized=False,
                                    confidence_level=self.confidence, n_resamples=self.n_resamples,
                                    method="percentile",
@@ -135,7 +140,9 @@ def _needs_results(check):
 
 
 def _std_ratio(reference: np.ndarray, candidate: np.ndarray) -> float:
-    return float(np.std(candidate, ddof=1) / np.std(reference, ddof=1))
+    """std(candidate) / std(reference); NaN when the reference is constant (e.g. a resample of one task)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.std(candidate, ddof=1) / np.std(reference, ddof=1))
 
 
 def _paired(runs: pd.DataFrame, methods) -> pd.DataFrame:
@@ -179,7 +186,10 @@ def check_variability(context: ClaimContext) -> Evidence:
     stds = paired.std(ddof=1)
     details = pd.DataFrame({"std (%)": stds, "n tasks": len(paired)})
     ours = (f"fine-tuning ±{stds[FINETUNE]:.2f}, CausalMixFT ±{stds[CAUSALMIX]:.2f}; "
-            f"ratio {ratio:.2f} [{low:.2f}, {high:.2f}] over {len(paired)} tasks")
+            f"ratio {ratio:.3f} [{low:.3f}, {high:.3f}] over {len(paired)} tasks")
+    if not np.isfinite(high):
+        return Evidence(ours, NOT_TESTABLE, f"no CI: fewer than {MIN_TASKS} shared tasks or a constant score.",
+                        details)
     if high < 1:
         return Evidence(ours, SUPPORTED, "the whole CI of the ratio lies below 1.", details)
     why = ("the ratio is below 1 but its CI reaches 1: no reliable reduction." if ratio < 1
@@ -243,9 +253,12 @@ def check_small_data_stability(context: ClaimContext) -> Evidence:
     smallest = details.index.get_level_values("n_train").min()
     ours_row = details.loc[(smallest, CAUSALMIX)]
     sizes = details.index.get_level_values("n_train").unique()
-    ours = (f"n_train = {smallest}: std ratio {ours_row['std ratio vs finetune']:.2f} "
-            f"[{ours_row['ci_low']:.2f}, {ours_row['ci_high']:.2f}]"
+    ours = (f"n_train = {smallest}: std ratio {ours_row['std ratio vs finetune']:.3f} "
+            f"[{ours_row['ci_low']:.3f}, {ours_row['ci_high']:.3f}]"
             + ("" if len(sizes) > 1 else " (the results hold this single size)"))
+    if not np.isfinite(ours_row["ci_high"]):
+        return Evidence(ours, NOT_TESTABLE, f"no CI: fewer than {MIN_TASKS} shared tasks or a constant score.",
+                        details)
     if ours_row["ci_high"] >= 1:
         return Evidence(ours, NOT_SUPPORTED, "the ratio's CI reaches 1: no reliable stabilisation.", details)
     if not controls:

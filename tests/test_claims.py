@@ -65,7 +65,7 @@ def test_result_claims_supported_when_causalmix_is_better_and_steadier(tmp_path)
         assert evidence.verdict == SUPPORTED, (claim_id, evidence)
     variability = evaluate("variability", context)
     ratio = runs[runs.method == "causalmix"].roc_auc.std() / runs[runs.method == "finetune"].roc_auc.std()
-    assert f"ratio {ratio:.2f}" in variability.ours
+    assert f"ratio {ratio:.3f}" in variability.ours
     setup = evaluate("setup", context)
     assert setup.verdict == NOT_TESTABLE and "6 datasets, 5-5 folds" in setup.ours
 
