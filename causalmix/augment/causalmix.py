@@ -27,7 +27,9 @@ How columns become SCM nodes (our choices where the paper is silent):
 
 For discovery, categorical nodes enter as their level codes (levels sorted by frequency), and
 the CI test is chosen from the node types (``choose_ci_test``). Conditioning sets are capped
-at ``max_depth`` variables, and at 1 with a warning beyond ``wide_table_nodes`` nodes.
+at ``max_depth`` variables. Beyond ``wide_table_nodes`` nodes they are capped at 1 and only FCI
+runs (causal-learn 0.1.4.8's PC skeleton search checks removed edges in a list, which takes
+minutes at 100 nodes; FCI's adjacency search does not), with a warning.
 
 Defaults (``n_bootstrap=3``, ``n_dags=3``, ``alpha=0.05``, ``max_depth=2``, linear mechanisms)
 keep discovery + fit + sampling 10,000 rows near one to three seconds for 512 rows and up to 40
@@ -48,7 +50,7 @@ from tqdm.auto import tqdm
 from causalmix.augment.base import Augmenter
 from causalmix.augment.dag_sampling import most_probable_dag, sample_dags
 from causalmix.augment.discovery import ALGORITHMS, choose_ci_test, edge_probabilities
-from causalmix.augment.scm import MECHANISMS, draw, fit_scm
+from causalmix.augment.scm import MECHANISMS, draw, fit_scms
 from causalmix.augment.statistical import (MISSING_LEVEL, from_normal_scores, is_categorical, normal_scores, restore_categorical,
                                            restore_numeric)
 
@@ -65,7 +67,7 @@ class CausalMixAugmenter(Augmenter):
     n_dags : DAGs sampled from the edge probabilities, one SCM each.
     algorithms : discovery algorithms, a subset of ``("pc", "fci")``; ``P`` averages them.
     alpha : significance level of the conditional-independence tests.
-    max_depth : largest conditioning set of the skeleton searches.
+    max_depth : largest conditioning set of the skeleton searches (``None``: unlimited).
     possible_dsep_depth : largest conditioning set of FCI's possible-d-sep step (0 skips it).
     ci_test : ``"auto"`` (G-square if every node is discrete, else Fisher-z), ``"fisherz"``,
         ``"gsq"``, ``"chisq"`` or ``"kci"`` (kernel test, O(n^3); opt-in).
@@ -74,7 +76,7 @@ class CausalMixAugmenter(Augmenter):
     max_discrete_levels : integer columns with at most this many values become categorical nodes.
     max_levels, min_level_count : categorical levels beyond the ``max_levels`` most frequent or
         seen fewer than ``min_level_count`` times are pooled into one rare level.
-    wide_table_nodes : above this many nodes ``max_depth`` is capped at 1 (with a warning).
+    wide_table_nodes : above this many nodes ``max_depth`` is capped at 1 and only FCI runs (with a warning).
     class_balance : ``sample`` returns (as nearly as possible) equally many rows per class, by
         rejection from the SCMs' joint distribution, so ``p(x | y)`` is preserved.
     n_jobs : joblib workers over bootstrap resamples.
@@ -92,7 +94,7 @@ class CausalMixAugmenter(Augmenter):
     """
 
     def __init__(self, n_bootstrap: int = 3, n_dags: int = 3, algorithms: tuple[str, ...] = ALGORITHMS,
-                 alpha: float = 0.05, max_depth: int = 2, possible_dsep_depth: int = 0,
+                 alpha: float = 0.05, max_depth: int | None = 2, possible_dsep_depth: int = 0,
                  ci_test: str = "auto", mechanisms: str = "linear", max_discrete_levels: int = 10,
                  max_levels: int = 20, min_level_count: int = 3, wide_table_nodes: int = 100,
                  class_balance: bool = False, n_jobs: int = 1,
@@ -135,14 +137,16 @@ class CausalMixAugmenter(Augmenter):
         stages = tqdm(total=3, desc="CausalMix", disable=not self.verbose)
         self.timings_ = {}
         start = time.perf_counter()
-        depth = self.max_depth
-        if len(nodes) > self.wide_table_nodes and depth > 1:
-            warnings.warn(f"{len(nodes)} nodes > wide_table_nodes={self.wide_table_nodes}: "
-                          f"conditioning sets capped at 1 variable (max_depth={depth}).", stacklevel=2)
-            depth = 1
+        depth, algorithms = self.max_depth, tuple(self.algorithms)
+        if len(nodes) > self.wide_table_nodes:
+            warnings.warn(f"{len(nodes)} nodes > wide_table_nodes={self.wide_table_nodes}: conditioning sets "
+                          "capped at 1 variable and FCI only (causal-learn's PC skeleton search is quadratic "
+                          "in the number of removed edges).", stacklevel=2)
+            depth = 1 if depth is None else min(depth, 1)
+            algorithms = ("fci",)
         discovery_matrix = np.column_stack([self.columns_[name]["discovery_values"] for name in nodes])
         probabilities = edge_probabilities(
-            discovery_matrix, nodes, algorithms=self.algorithms, n_bootstrap=self.n_bootstrap,
+            discovery_matrix, nodes, algorithms=algorithms, n_bootstrap=self.n_bootstrap,
             alpha=self.alpha, max_depth=depth, possible_dsep_depth=self.possible_dsep_depth,
             ci_test=choose_ci_test([name in categorical_nodes for name in nodes], self.ci_test),
             n_jobs=self.n_jobs, random_state=rng.integers(2**32),
@@ -159,9 +163,8 @@ class CausalMixAugmenter(Augmenter):
         stages.update()
 
         start = time.perf_counter()
-        self.scms_ = [fit_scm(nx.DiGraph(dag.subgraph(nodes)), node_data, categorical_nodes,
+        self.scms_ = fit_scms([dag.subgraph(nodes) for dag in self.dags_], node_data, categorical_nodes,
                               self.mechanisms, random_state=int(rng.integers(2**32)))
-                      for dag in self.dags_]
         self.timings_["scm_fit"] = time.perf_counter() - start
         stages.update()
         stages.close()

@@ -2,8 +2,8 @@
 
 Both functions treat each unordered pair ``{a, b}`` as adjacent with probability
 ``min(1, P[a, b] + P[b, a])`` and oriented a -> b with probability ``P[a, b] / (P[a, b] + P[b, a])``.
-Acyclicity holds by construction: edges are added from the most to the least confidently
-oriented, and an edge that would close a cycle is added reversed (which cannot close one, since
+Acyclicity holds by construction: edges are added from the most to the least probable (by
+``P[a, b]`` of the orientation taken), and an edge that would close a cycle is added reversed (which cannot close one, since
 the path that blocked it runs the other way).
 """
 
@@ -16,14 +16,14 @@ import pandas as pd
 
 def most_probable_dag(probabilities: pd.DataFrame, adjacency_threshold: float = 0.5) -> nx.DiGraph:
     """The DAG of the pairs adjacent with probability > ``adjacency_threshold``, each oriented
-    its more probable way (ties: row order), cycles broken at the least confident orientation."""
+    its more probable way (ties: row order), cycles broken at the least probable edge."""
     values, nodes = _checked(probabilities)
     adjacency = values + values.T
     upper = np.triu(adjacency > adjacency_threshold, k=1)
     edges = []
     for i, j in zip(*np.nonzero(upper)):
         source, target = (i, j) if values[i, j] >= values[j, i] else (j, i)
-        edges.append((source, target, values[source, target] / adjacency[i, j]))
+        edges.append((source, target, values[source, target]))
     return _acyclic_graph(nodes, edges)
 
 
@@ -42,10 +42,10 @@ def sample_dags(probabilities: pd.DataFrame, n_dags: int,
         present = rng.random(len(pairs)) < adjacency[pairs[:, 0], pairs[:, 1]]
         is_forward = rng.random(len(pairs)) < forward
         edges = []
-        for (i, j), keep, fwd, p_forward in zip(pairs, present, is_forward, forward):
+        for (i, j), keep, fwd in zip(pairs, present, is_forward):
             if keep:
                 source, target = (i, j) if fwd else (j, i)
-                edges.append((source, target, p_forward if fwd else 1.0 - p_forward))
+                edges.append((source, target, values[source, target]))
         dags.append(_acyclic_graph(nodes, edges))
     return dags
 
@@ -60,7 +60,7 @@ def _checked(probabilities: pd.DataFrame) -> tuple[np.ndarray, list]:
 
 
 def _acyclic_graph(nodes: list, edges: list[tuple[int, int, float]]) -> nx.DiGraph:
-    """Add ``(source, target, confidence)`` edges by decreasing confidence, reversing cycle closers."""
+    """Add ``(source, target, probability)`` edges by decreasing probability, reversing cycle closers."""
     graph = nx.DiGraph()
     graph.add_nodes_from(nodes)
     for source, target, _ in sorted(edges, key=lambda edge: -edge[2]):

@@ -136,7 +136,7 @@ def orientation_votes(graph: np.ndarray) -> np.ndarray:
     return np.where(adjacent, votes, 0.0)
 
 
-def run_pc(data: np.ndarray, ci_test: str, alpha: float, max_depth: int, pvalue_cache: dict) -> np.ndarray:
+def run_pc(data: np.ndarray, ci_test: str, alpha: float, max_depth: int | None, pvalue_cache: dict) -> np.ndarray:
     """PC-stable's CPDAG as a causal-learn endpoint matrix (d, d)."""
     kwargs = {"pvalue_cache": pvalue_cache} if ci_test == FAST_FISHERZ else {}
     with contextlib.redirect_stdout(io.StringIO()):
@@ -145,7 +145,7 @@ def run_pc(data: np.ndarray, ci_test: str, alpha: float, max_depth: int, pvalue_
     return graph.G.graph
 
 
-def run_fci(data: np.ndarray, ci_test: str, alpha: float, max_depth: int, pvalue_cache: dict,
+def run_fci(data: np.ndarray, ci_test: str, alpha: float, max_depth: int | None, pvalue_cache: dict,
             possible_dsep_depth: int) -> np.ndarray:
     """FCI's PAG as a causal-learn endpoint matrix (d, d).
 
@@ -162,7 +162,7 @@ def run_fci(data: np.ndarray, ci_test: str, alpha: float, max_depth: int, pvalue
         nodes.append(node)
     with contextlib.redirect_stdout(io.StringIO()):
         graph, sep_sets, _ = fas(data, nodes, independence_test_method=test, alpha=alpha,
-                                 knowledge=None, depth=max_depth, verbose=False, show_progress=False)
+                                 knowledge=None, depth=-1 if max_depth is None else max_depth, verbose=False, show_progress=False)
         reorientAllWith(graph, Endpoint.CIRCLE)
         rule0(graph, nodes, sep_sets, None, False)
         if possible_dsep_depth > 0:
@@ -211,7 +211,7 @@ def _remove_by_possible_dsep(graph, test, alpha: float, sep_sets: dict, max_size
 
 
 def _one_resample(data: np.ndarray, rows: np.ndarray, algorithms: Sequence[str], ci_test: str,
-                  alpha: float, max_depth: int, possible_dsep_depth: int) -> list[np.ndarray]:
+                  alpha: float, max_depth: int | None, possible_dsep_depth: int) -> list[np.ndarray]:
     resample = data[rows]
     cache: dict = {}
     votes = []
@@ -231,7 +231,7 @@ def edge_probabilities(
     algorithms: Sequence[str] = ALGORITHMS,
     n_bootstrap: int = 4,
     alpha: float = 0.05,
-    max_depth: int = 2,
+    max_depth: int | None = 2,
     possible_dsep_depth: int = 0,
     ci_test: str = FAST_FISHERZ,
     n_jobs: int = 1,
@@ -241,7 +241,7 @@ def edge_probabilities(
 
     ``data``: (n_rows, n_nodes) float matrix without NaN (encode and impute first). Each of
     ``n_bootstrap`` resamples runs every algorithm in ``algorithms`` with conditioning sets of at
-    most ``max_depth`` variables; ``P`` is the mean orientation vote (module docstring). Columns
+    most ``max_depth`` variables (``None``: unlimited); ``P`` is the mean orientation vote (module docstring). Columns
     constant in the data are never adjacent. ``n_jobs`` parallelises over resamples (joblib).
     """
     unknown = [a for a in algorithms if a not in ALGORITHMS]
@@ -251,6 +251,8 @@ def edge_probabilities(
         raise ValueError(f"n_bootstrap must be >= 1, got {n_bootstrap}.")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}.")
+    if max_depth is not None and max_depth < 0:
+        raise ValueError(f"max_depth must be >= 0 or None (unlimited), got {max_depth}.")
     if data.ndim != 2 or data.shape[1] != len(node_names):
         raise ValueError(f"data has shape {data.shape}, expected (n_rows, {len(node_names)}).")
     if np.isnan(data).any():

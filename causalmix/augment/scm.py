@@ -7,8 +7,10 @@ The ``mechanisms`` policy picks the models:
 
 - ``"linear"`` (default, fast): ordinary least squares / logistic regression;
 - ``"boosting"``: histogram gradient boosting (``max_iter=50``) for both;
-- ``"good"`` / ``"better"``: ``gcm.auto.assign_causal_mechanisms`` at that quality (slow: it
-  cross-validates candidate models per node).
+- ``"good"`` / ``"better"``: DoWhy's automatic per-node model selection
+  (``gcm.auto.assign_causal_mechanism_node``) at that quality (slow: it cross-validates candidate
+  models per node); a node where DoWhy's selection fails (a cross-validation fold missing a rare
+  class raises in DoWhy 0.14) gets the ``"linear"`` mechanism instead.
 
 Categorical node values must be ``str`` (DoWhy infers "categorical" from the Python type of the
 values), numeric ones float, and the data must hold no NaN. DoWhy draws from NumPy's global
@@ -27,7 +29,10 @@ import numpy as np
 import pandas as pd
 from dowhy import gcm
 from dowhy.gcm import config as gcm_config
-from dowhy.gcm.auto import AssignmentQuality
+from dowhy.gcm.auto import AssignmentQuality, assign_causal_mechanism_node
+from dowhy.gcm.causal_models import PARENTS_DURING_FIT
+from dowhy.gcm.fitting_sampling import fit_causal_model_of_target
+from dowhy.graph import get_ordered_predecessors
 from threadpoolctl import threadpool_limits
 
 MECHANISMS = ("linear", "boosting", "good", "better")
@@ -50,34 +55,53 @@ def dowhy_session(seed: int) -> Iterator[None]:
         gcm_config.show_progress_bars = show_bars
 
 
-def fit_scm(dag: nx.DiGraph, data: pd.DataFrame, categorical_nodes: Iterable, mechanisms: str = "linear",
-            random_state: int = 0) -> gcm.StructuralCausalModel:
-    """A fitted SCM on a fresh copy of ``dag`` (DoWhy stores mechanisms on the graph's nodes).
+def fit_scms(dags: Iterable[nx.DiGraph], data: pd.DataFrame, categorical_nodes: Iterable,
+             mechanisms: str = "linear", random_state: int = 0) -> list[gcm.StructuralCausalModel]:
+    """One fitted SCM per DAG, each on a fresh copy of its DAG (DoWhy stores mechanisms on nodes).
 
-    ``data``: (n_rows, n_nodes) with a column per node of ``dag``, categorical nodes as ``str``.
+    ``data``: (n_rows, n_nodes), a column per node, categorical nodes as ``str``. A node whose
+    parent set recurs in several DAGs is fitted once and its mechanism object is shared (the
+    fit would be identical; sampling does not change a fitted mechanism).
     """
     if mechanisms not in MECHANISMS:
         raise ValueError(f"mechanisms must be one of {MECHANISMS}, got {mechanisms!r}.")
-    missing = [node for node in dag.nodes if node not in data.columns]
-    if missing:
-        raise ValueError(f"data has no column for node(s) {missing}.")
     categorical = set(categorical_nodes)
-    scm = gcm.StructuralCausalModel(nx.DiGraph(dag))
+    fitted: dict[tuple, object] = {}
+    scms = []
     with dowhy_session(random_state):
-        if mechanisms in ("good", "better"):
-            quality = AssignmentQuality.GOOD if mechanisms == "good" else AssignmentQuality.BETTER
-            gcm.auto.assign_causal_mechanisms(scm, data, quality=quality)
-        else:
+        for dag in dags:
+            missing = [node for node in dag.nodes if node not in data.columns]
+            if missing:
+                raise ValueError(f"data has no column for node(s) {missing}.")
+            scm = gcm.StructuralCausalModel(nx.DiGraph(dag))
             for node in scm.graph.nodes:
-                scm.set_causal_mechanism(node, _mechanism(scm.graph, node, node in categorical, mechanisms))
-        gcm.fit(scm, data)
-    return scm
+                key = (node, tuple(get_ordered_predecessors(scm.graph, node)))
+                if key in fitted:
+                    scm.set_causal_mechanism(node, fitted[key])
+                    scm.graph.nodes[node][PARENTS_DURING_FIT] = list(key[1])
+                    continue
+                _assign(scm, node, data, node in categorical, mechanisms)
+                fit_causal_model_of_target(scm, node, data)
+                fitted[key] = scm.causal_mechanism(node)
+            scms.append(scm)
+    return scms
 
 
 def draw(scm: gcm.StructuralCausalModel, n: int, random_state: int) -> pd.DataFrame:
     """``n`` rows drawn by propagating fresh exogenous noise through ``scm`` (columns: its nodes)."""
     with dowhy_session(random_state):
         return gcm.draw_samples(scm, n)
+
+
+def _assign(scm: gcm.StructuralCausalModel, node, data: pd.DataFrame, categorical: bool, mechanisms: str) -> None:
+    if mechanisms in ("good", "better"):
+        quality = AssignmentQuality.GOOD if mechanisms == "good" else AssignmentQuality.BETTER
+        try:
+            assign_causal_mechanism_node(scm, node, data, quality)
+            return
+        except ValueError:
+            mechanisms = "linear"  # DoWhy's model selection fails when a CV fold misses a rare class
+    scm.set_causal_mechanism(node, _mechanism(scm.graph, node, categorical, mechanisms))
 
 
 def _mechanism(graph: nx.DiGraph, node, categorical: bool, mechanisms: str):
