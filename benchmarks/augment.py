@@ -19,7 +19,6 @@ import json
 import time
 import warnings
 
-import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm

@@ -171,6 +171,7 @@ def test_robust_to_constant_single_category_high_cardinality_nan_and_singleton_c
     assert (X_syn.dtypes == X.dtypes).all()
 
 
+@pytest.mark.slow
 def test_wide_tables_cap_the_depth_with_a_warning():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(120, 105)), columns=[f"f{i}" for i in range(105)])
@@ -195,6 +196,7 @@ def test_user_mistakes_get_clear_errors():
         CausalMixAugmenter(**FAST).fit(X, y).sample(-1)
 
 
+@pytest.mark.slow
 def test_beats_independent_marginals_on_a_real_dataset(data_dir):
     from causalmix import fidelity
     from causalmix.data import load_dataset

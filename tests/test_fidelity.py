@@ -26,10 +26,10 @@ def draw(n: int, seed: int, shift: float = 0.0, independent: bool = False) -> tu
 
 
 def test_c2st_is_near_half_for_the_same_distribution_and_near_one_for_a_shift():
-    real = draw(600, seed=0)
-    assert fidelity.c2st_auc(*real, *draw(600, seed=1)) == pytest.approx(0.5, abs=0.07)
-    assert fidelity.c2st_auc(*real, *draw(600, seed=1, shift=2.0)) > 0.9
-    assert fidelity.c2st_auc(*real, *draw(600, seed=1, independent=True)) > 0.65
+    real = draw(400, seed=0)
+    assert fidelity.c2st_auc(*real, *draw(400, seed=1), n_folds=3) == pytest.approx(0.5, abs=0.08)
+    assert fidelity.c2st_auc(*real, *draw(400, seed=1, shift=2.0), n_folds=3) > 0.9
+    assert fidelity.c2st_auc(*real, *draw(400, seed=1, independent=True), n_folds=3) > 0.65
 
 
 def test_marginal_distances_notice_a_shifted_column_only():

@@ -41,7 +41,6 @@ from __future__ import annotations
 import time
 import warnings
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
@@ -51,8 +50,8 @@ from causalmix.augment.base import Augmenter
 from causalmix.augment.dag_sampling import most_probable_dag, sample_dags
 from causalmix.augment.discovery import ALGORITHMS, choose_ci_test, edge_probabilities
 from causalmix.augment.scm import MECHANISMS, draw, fit_scms
-from causalmix.augment.statistical import (MISSING_LEVEL, from_normal_scores, is_categorical, normal_scores, restore_categorical,
-                                           restore_numeric)
+from causalmix.augment.statistical import (MISSING_LEVEL, from_normal_scores, is_categorical, normal_scores,
+                                           restore_categorical, restore_numeric)
 
 RARE_LEVEL = "__rare__"
 TARGET_NODE = "__target__"
