@@ -69,18 +69,10 @@ def single_threaded():
 
 
 def synthetic_pool_size(finetune: dict, n_rows: int) -> int:
-    """Synthetic rows to draw for ``n_rows`` real training rows, by FineTunedClassifier's rule:
-    ``synthetic_pool_size``, else ``round(synthetic_ratio * n_rows)`` per step, times 4 when
-    ``redraw_synthetic`` (the estimator's defaults: ratio 1.0, redraw on)."""
+    """Synthetic rows to draw for ``n_rows`` real training rows: the fine-tuner's own rule."""
     from causalmix.estimators import FineTunedClassifier
 
-    defaults = FineTunedClassifier().get_params()
-    settings = {k: finetune.get(k, defaults[k])
-                for k in ("synthetic_pool_size", "synthetic_ratio", "redraw_synthetic")}
-    if settings["synthetic_pool_size"]:
-        return int(settings["synthetic_pool_size"])
-    per_step = int(round(settings["synthetic_ratio"] * n_rows))
-    return per_step * (4 if settings["redraw_synthetic"] else 1)
+    return FineTunedClassifier(**finetune).synthetic_pool_rows(n_rows)
 
 
 class _Synthetic:
