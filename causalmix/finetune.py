@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from causalmix.metrics.scores import log_loss, roc_auc
 from causalmix.models.base import TabularModel, to_tensor

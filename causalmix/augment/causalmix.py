@@ -44,7 +44,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from causalmix.augment.base import Augmenter
 from causalmix.augment.dag_sampling import most_probable_dag, sample_dags

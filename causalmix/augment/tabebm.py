@@ -8,7 +8,7 @@ import torch
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from causalmix.augment.base import Augmenter
 from causalmix.augment.schema import TableSchema
