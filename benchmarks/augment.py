@@ -99,10 +99,7 @@ def fidelity_benchmark(generators: list[str], datasets: list[str], args) -> dict
             wall_end, cpu_end = time.perf_counter(), time.process_time()
             rows.append({
                 "dataset": dataset_name, "generator": generator,
-                "c2st": fidelity.c2st_auc(X_test, y_test, X_syn, y_syn),
-                "marginal": float(fidelity.marginal_distances(X_test, y_test, X_syn, y_syn).mean()),
-                "dependence": fidelity.dependence_distance(X_test, y_test, X_syn, y_syn),
-                "tstr_ratio": fidelity.tstr(X_syn, y_syn, X, y, X_test, y_test)["ratio"],
+                **fidelity.fidelity_summary(X_syn, y_syn, X, y, X_test, y_test),
                 "seconds": wall_end - wall, "cpu_seconds": cpu_end - cpu,
             })
             if hasattr(augmenter, "timings_"):

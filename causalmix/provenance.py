@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 def provenance(results: str | Path | Results) -> str:
     """Markdown block naming the source of an experiment's numbers, from its ``manifest.json``.
 
-    Fields: results folder, config name, TFM backend (``config.model``), checkpoint hash (the
-    manifest's ``checkpoint.sha256`` when the runner recorded one, else "not recorded"), git
+    Fields: results folder, config name, TFM backend (``config.model``), weights (the manifest's
+    ``model_fingerprint``: the first 16 hex digits of the checkpoint's sha256 for the stand-in), git
     commit (with "+ uncommitted changes" when the tree was dirty), run dates (UTC), causalmix
     version and the number of runs that succeeded.
     """
@@ -30,14 +30,13 @@ def provenance(results: str | Path | Results) -> str:
     config = manifest.get("config", {})
     git = manifest.get("git") or {}
     commit = (git.get("commit") or "unknown")[:12] + (" + uncommitted changes" if git.get("dirty") else "")
-    checkpoint = manifest.get("checkpoint") or {}
     dates = " to ".join(d for d in (manifest.get("started_utc"), manifest.get("finished_utc")) if d)
     n_ok, n_runs = manifest.get("n_ok"), manifest.get("n_runs")
     rows = {
         "results": f"`{results.path}`",
         "config": f"`{manifest.get('experiment', 'unknown')}`",
         "TFM backend": f"`{config.get('model', 'unknown')}`",
-        "checkpoint sha256": f"`{checkpoint['sha256'][:16]}`" if "sha256" in checkpoint else "not recorded",
+        "weights (checkpoint sha256)": f"`{manifest['model_fingerprint']}`" if "model_fingerprint" in manifest else "not recorded",
         "git commit": f"`{commit}`",
         "date (UTC)": dates or "unknown",
         "causalmix": (manifest.get("packages") or {}).get("causalmix") or "unknown",

@@ -1,4 +1,4 @@
-"""Provenance blocks name the backend, checkpoint, config, commit, date and version of results."""
+"""Provenance blocks name the backend, weights, config, commit, date and version of results."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_block_reports_the_manifest(tmp_path):
         "experiment": "lite", "config": {"model": "mitra"}, "git": {"commit": "0123456789abcdef0123", "dirty": True},
         "packages": {"causalmix": "0.3.1"}, "started_utc": "2026-01-02T03:04:05+00:00",
         "finished_utc": "2026-01-02T04:00:00+00:00", "n_runs": 12, "n_ok": 11,
-        "checkpoint": {"sha256": "f" * 64}})
+        "model_fingerprint": "f" * 16})
     block = provenance(folder)
     for expected in ("`lite`", "`mitra`", "`0123456789ab + uncommitted changes`", "0.3.1",
                      "2026-01-02T03:04:05+00:00 to 2026-01-02T04:00:00+00:00", "11 of 12", "`" + "f" * 16 + "`"):
@@ -32,7 +32,7 @@ def test_block_reports_the_manifest(tmp_path):
 
 def test_missing_fields_say_so(tmp_path):
     block = provenance(_results_folder(tmp_path, {"experiment": "x", "config": {"model": "default"}}))
-    assert "checkpoint sha256 | not recorded" in block
+    assert "weights (checkpoint sha256) | not recorded" in block
     assert "git commit | `unknown`" in block
 
 
