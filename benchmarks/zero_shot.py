@@ -23,7 +23,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -54,8 +56,27 @@ def baselines(seed: int) -> dict:
                                 LogisticRegression(max_iter=2000)),
         "rf": make_pipeline(TablePreprocessor(categorical="ordinal", scale=False),
                             RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=1)),
-        "hgb": HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed),
+        "hgb": make_pipeline(HGBInput(), HistGradientBoostingClassifier(categorical_features="from_dtype",
+                                                                        random_state=seed)),
     }
+
+
+class HGBInput(TransformerMixin, BaseEstimator):
+    """What scikit-learn's histogram gradient boosting cannot take, made acceptable: columns with
+    no observed value in the training rows are dropped (its binning fails on them) and categorical
+    columns with more than 255 levels become numeric level codes (its native limit)."""
+
+    def fit(self, X: pd.DataFrame, y=None):
+        self.columns_ = [c for c in X.columns if X[c].notna().any()]
+        self.coded_ = [c for c in self.columns_ if isinstance(X[c].dtype, pd.CategoricalDtype)
+                       and len(X[c].cat.categories) > 255]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        X = X[self.columns_].copy()
+        for column in self.coded_:
+            X[column] = X[column].cat.codes.astype(float).where(X[column].notna())
+        return X
 
 
 def baseline_proba(estimator, x_train, y_train, x_test, n_classes: int) -> np.ndarray:
