@@ -26,7 +26,6 @@ import resource
 import time
 import warnings
 
-import numpy as np
 import torch
 
 from causalmix import FineTunedClassifier, TFMClassifier

@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted
 from causalmix.augment.base import Augmenter
 from causalmix.finetune import (FineTuneSettings, Rows, fine_tune, predict_proba_in_context,
                                 resolve_device, stratified_cap)
-from causalmix.models.base import TabularModel
+from causalmix.models.base import TabularModel, feature_subset
 from causalmix.preprocessing import LabelEncoder
 from causalmix.splits import stratified_subsample
 
@@ -81,15 +81,7 @@ class _InContextClassifier(ClassifierMixin, BaseEstimator):
                              f"{limits.max_classes}; reduce or group the classes first.")
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
-        columns = list(X.columns)
-        if len(columns) > limits.max_features:
-            rng = np.random.default_rng(self.random_state)
-            keep = np.sort(rng.choice(len(columns), limits.max_features, replace=False))
-            warnings.warn(f"{len(columns)} features exceed the backend's limit of {limits.max_features}; "
-                          f"using a random subset of {limits.max_features} "
-                          f"(random_state={self.random_state}).", stacklevel=3)
-            columns = [columns[i] for i in keep]
-        self.features_used_ = columns
+        self.features_used_ = feature_subset(list(X.columns), limits.max_features, self.random_state)
 
     def _encode(self, X: pd.DataFrame, y: pd.Series | None = None, what: str = "X") -> Rows | np.ndarray:
         """``X`` through the fitted preprocessor (float32 (n, d)); with ``y``, encoded ``Rows``."""

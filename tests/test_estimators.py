@@ -152,7 +152,7 @@ def test_a_backend_instance_is_copied_not_modified():
 def test_too_many_features_keep_a_random_subset_with_a_warning():
     X, y = _mixed_table(60)
     X = pd.concat([X, X.add_suffix("_copy")], axis=1)
-    with pytest.warns(UserWarning, match="6 features exceed the backend's limit of 4"):
+    with pytest.warns(UserWarning, match="6 features exceed the model's limit of 4"):
         model = TFMClassifier(model=_small_standin(max_features=4)).fit(X, y)
     assert len(model.features_used_) == 4
     assert model.predict_proba(X).shape == (60, 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -41,6 +42,17 @@ class TabularModel(nn.Module, ABC):
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
+
+
+def feature_subset(columns: list, max_features: int, random_state: int | None) -> list:
+    """``columns`` if there are at most ``max_features``, else a seeded random subset of that
+    size (in the original order), with a warning."""
+    if len(columns) <= max_features:
+        return list(columns)
+    keep = np.sort(np.random.default_rng(random_state).choice(len(columns), max_features, replace=False))
+    warnings.warn(f"{len(columns)} features exceed the model's limit of {max_features}; using a "
+                  f"random subset of {max_features} (random_state={random_state}).", stacklevel=3)
+    return [columns[i] for i in keep]
 
 
 def to_tensor(array: np.ndarray | pd.Series, dtype=torch.float32, device=None) -> torch.Tensor:

@@ -14,7 +14,6 @@ Shape legend: B batch (tables), C context rows, Q query rows, F features, E embe
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -26,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder, QuantileTransformer
 from torch import nn
 
-from causalmix.models.base import ModelLimits, TabularModel
+from causalmix.models.base import ModelLimits, TabularModel, feature_subset
 
 #: Standardised cell values are clipped to this many standard deviations.
 CLIP_SIGMA = 5.0
@@ -49,14 +48,7 @@ class StandinPreprocessor(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y=None) -> StandinPreprocessor:
         if not isinstance(X, pd.DataFrame):
             raise TypeError(f"StandinPreprocessor expects a pandas DataFrame, got {type(X).__name__}")
-        columns = list(X.columns)
-        if len(columns) > self.max_features:
-            rng = np.random.default_rng(self.random_state)
-            keep = np.sort(rng.choice(len(columns), self.max_features, replace=False))
-            warnings.warn(f"{len(columns)} features exceed the model's limit of {self.max_features}; "
-                          f"using a random subset of {self.max_features} (random_state="
-                          f"{self.random_state}).", stacklevel=2)
-            columns = [columns[i] for i in keep]
+        columns = feature_subset(list(X.columns), self.max_features, self.random_state)
         self.features_in_ = columns
         categorical = [c for c in columns if not pd.api.types.is_numeric_dtype(X[c])
                        or isinstance(X[c].dtype, pd.CategoricalDtype)]
