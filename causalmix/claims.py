@@ -166,7 +166,12 @@ def check_median_improvement(context: ClaimContext) -> Evidence:
     others = [m for m in table.index if m != CAUSALMIX]
     if not others:
         return Evidence(ours, NOT_TESTABLE, "CausalMixFT is the only fine-tuning method in the results.", table)
+    if int(row["n"]) < MIN_TASKS:
+        return Evidence(ours, NOT_TESTABLE, f"fewer than {MIN_TASKS} tasks.", table)
     best = table.index[0]
+    tied = [m for m in others if table.loc[m, "median"] == row["median"]]
+    if tied:
+        return Evidence(ours, NOT_SUPPORTED, f"CausalMixFT's median ties with {', '.join(tied)}.", table)
     if best == CAUSALMIX:
         runner_up = table.iloc[1]
         overlap = "overlap" if runner_up["ci_high"] >= row["ci_low"] else "do not overlap"
@@ -212,6 +217,9 @@ def check_rank_first(context: ClaimContext) -> Evidence:
     details = average.rename("average rank").to_frame()
     ours = (f"average rank {average[CAUSALMIX]:.2f} [{low:.2f}, {high:.2f}] of {len(average)} methods "
             f"over {len(rank_table)} tasks; first in {first:.0%} of resamples")
+    tied = [m for m in average.index if m != CAUSALMIX and average[m] == average[CAUSALMIX]]
+    if tied:
+        return Evidence(ours, NOT_SUPPORTED, f"CausalMixFT's average rank ties with {', '.join(tied)}.", details)
     if average.index[0] == CAUSALMIX:
         return Evidence(ours, SUPPORTED, f"lowest average rank (next: {average.index[1]} {average.iloc[1]:.2f}).",
                         details)

@@ -105,3 +105,17 @@ def test_correlation_gap_is_one_minus_the_validation_test_rank_correlation():
     assert table.loc["causalmix", "median"] == pytest.approx(0.0)
     assert table.loc["finetune", "median"] == pytest.approx(1.0)  # median of gaps 0 and 2
     assert table.loc["finetune", "paper"] == pytest.approx(0.67)
+
+
+def test_a_tie_is_not_a_win(tmp_path):
+    runs = _runs({"finetune": (0.0, 0.0), "causalmix": (0.0, 0.0)})
+    context = ClaimContext(results_dir=_store(tmp_path, runs), n_resamples=100)
+    for claim_id in ("median_improvement", "rank_first"):
+        evidence = evaluate(claim_id, context)
+        assert evidence.verdict == NOT_SUPPORTED and "ties with finetune" in evidence.why, (claim_id, evidence)
+
+
+def test_too_few_tasks_are_not_testable(tmp_path):
+    runs = _runs({"finetune": (0.0, 0.01), "causalmix": (0.02, 0.01)}, n_datasets=2, n_folds=2)
+    evidence = evaluate("median_improvement", ClaimContext(results_dir=_store(tmp_path, runs), n_resamples=100))
+    assert evidence.verdict == NOT_TESTABLE
