@@ -27,3 +27,14 @@ def openml_cache_source() -> Path:
     if not (OPENML_CACHE_DEFAULT / "org").is_dir():
         pytest.skip(f"openml cache not found at {OPENML_CACHE_DEFAULT}")
     return OPENML_CACHE_DEFAULT
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Run a test with a single torch thread (small models: threads only add overhead and noise)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

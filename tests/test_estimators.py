@@ -16,17 +16,10 @@ from causalmix.metrics.scores import roc_auc
 from causalmix.models import load_model
 from causalmix.models.standin import StandinTFM
 
-pytestmark = pytest.mark.filterwarnings("ignore:No stand-in checkpoint")
+pytestmark = [pytest.mark.filterwarnings("ignore:No stand-in checkpoint"),
+              pytest.mark.usefixtures("one_torch_thread")]
 
 FAST = dict(max_steps=4, eval_every=2, warmup_steps=1, progress=False)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _small_standin(**limits) -> StandinTFM:

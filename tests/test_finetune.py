@@ -14,18 +14,11 @@ from causalmix.finetune import (CURVE_COLUMNS, FineTuneSettings, Rows, _EpisodeS
 from causalmix.metrics.scores import log_loss, roc_auc
 from causalmix.models.standin import StandinTFM
 
-pytestmark = pytest.mark.filterwarnings("ignore:No stand-in checkpoint")
+pytestmark = [pytest.mark.filterwarnings("ignore:No stand-in checkpoint"),
+              pytest.mark.usefixtures("one_torch_thread")]
 
 N_FEATURES = 4
 SYNTHETIC_MARK = 1000.0  # synthetic rows carry this value in their last column
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _table(n: int, n_classes: int, seed: int) -> Rows:
