@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
 from scipy import stats
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
+from causalmix.augment.schema import is_categorical_column
 from causalmix.preprocessing import LabelEncoder, TablePreprocessor
 
 LABEL_COLUMN = "__label__"
@@ -59,7 +59,7 @@ def marginal_distances(real_X: pd.DataFrame, real_y: pd.Series, synthetic_X: pd.
     _check_same_columns(real, synthetic)
     distances = {}
     for column in real.columns:
-        if _is_categorical(real[column]):
+        if is_categorical_column(real[column]):
             p = _levels(real[column]).value_counts(normalize=True)
             q = _levels(synthetic[column]).value_counts(normalize=True)
             distances[column] = 0.5 * float(p.subtract(q, fill_value=0).abs().sum())
@@ -85,7 +85,7 @@ def association_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     (categorical-categorical), correlation ratio eta of ranks (categorical-numeric); missing values are a
     level (categorical) or the median (numeric); undefined associations are 0."""
     columns = list(frame.columns)
-    categorical = [_is_categorical(frame[c]) for c in columns]
+    categorical = [is_categorical_column(frame[c]) for c in columns]
     codes = {c: pd.factorize(_levels(frame[c]))[0] for c, is_cat in zip(columns, categorical) if is_cat}
     numeric = [c for c, is_cat in zip(columns, categorical) if not is_cat]
     ranks = {c: stats.rankdata(frame[c].astype(float).fillna(frame[c].median())) for c in numeric}
@@ -150,11 +150,6 @@ def _joined(X: pd.DataFrame, y: pd.Series) -> pd.DataFrame:
 def _check_same_columns(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
     if list(real.columns) != list(synthetic.columns):
         raise ValueError(f"real and synthetic columns differ: {list(real.columns)[:10]} vs {list(synthetic.columns)[:10]}.")
-
-
-def _is_categorical(column: pd.Series) -> bool:
-    return (isinstance(column.dtype, pd.CategoricalDtype) or not ptypes.is_numeric_dtype(column)
-            or ptypes.is_bool_dtype(column))
 
 
 def _levels(column: pd.Series) -> pd.Series:

@@ -50,7 +50,8 @@ from causalmix.augment.base import Augmenter
 from causalmix.augment.dag_sampling import most_probable_dag, sample_dags
 from causalmix.augment.discovery import ALGORITHMS, choose_ci_test, edge_probabilities
 from causalmix.augment.scm import MECHANISMS, draw, fit_scms
-from causalmix.augment.statistical import (MISSING_LEVEL, from_normal_scores, is_categorical, normal_scores,
+from causalmix.augment.schema import is_categorical_column
+from causalmix.augment.statistical import (MISSING_LEVEL, from_normal_scores, normal_scores,
                                            restore_categorical, restore_numeric)
 
 RARE_LEVEL = "__rare__"
@@ -176,7 +177,7 @@ class CausalMixAugmenter(Augmenter):
         if observed.nunique() <= 1 and not (len(observed) and spec["missing_rate"] > 0):
             spec.update(kind="constant", value=observed.iloc[0] if len(observed) else np.nan)
             return spec
-        if is_categorical(column):
+        if is_categorical_column(column):
             levels = column.astype(object).where(column.notna(), MISSING_LEVEL).astype(str)
             counts = levels.value_counts()
             kept = counts[counts >= self.min_level_count].index[: self.max_levels]

@@ -8,6 +8,7 @@ from pandas.api import types as ptypes
 from scipy import stats
 
 from causalmix.augment.base import Augmenter
+from causalmix.augment.schema import is_categorical_column
 
 MISSING_LEVEL = "__missing__"
 _LABEL = "__label__"
@@ -73,7 +74,7 @@ class GaussianCopulaAugmenter(Augmenter):
         for column in frame.columns:
             values = frame[column]
             spec = {"dtype": values.dtype, "missing_rate": float(values.isna().mean())}
-            if is_categorical(values):
+            if is_categorical_column(values):
                 levels = values.astype(object).where(values.notna(), MISSING_LEVEL).astype(str)
                 frequencies = levels.value_counts(normalize=True)
                 spec.update(kind="categorical", levels=frequencies.index.to_numpy(),
@@ -150,11 +151,6 @@ def restore_categorical(levels: np.ndarray, dtype) -> pd.Series:
     if ptypes.is_bool_dtype(dtype):
         return pd.Series(levels == "True")
     return pd.Series(levels, dtype=dtype)
-
-
-def is_categorical(column: pd.Series) -> bool:
-    return (isinstance(column.dtype, pd.CategoricalDtype) or not ptypes.is_numeric_dtype(column)
-            or ptypes.is_bool_dtype(column))
 
 
 def _validated(X, y) -> tuple[pd.DataFrame, pd.Series]:
