@@ -6,6 +6,9 @@ real datasets), ``checkpoint`` and ``stop`` events), ``last.pt`` (model, optimiz
 step, wall time and every RNG state, written every ``checkpoint_minutes``) and ``best.pt`` (the
 weights with the best mean zero-shot ROC-AUC so far). Re-running the same command resumes from
 ``last.pt`` (``--no-resume`` starts afresh), so a long pretraining can be split into several runs.
+A run that starts afresh may warm-start its weights from an earlier run's checkpoint
+(``init_from``: a ``best.pt``/``last.pt`` path; optimizer and schedule start anew), so a recipe
+can be a chain of stages.
 
 The curriculum grows the table size linearly over ``curriculum_steps``: rows from
 ``rows_start`` to ``rows_end`` and features from ``features_start`` to ``features_end`` (upper
@@ -51,7 +54,8 @@ def load_config(path: str | Path) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"No pretraining config at {path}")
     raw = yaml.safe_load(path.read_text()) or {}
-    unknown = set(raw) - {"seed", "out", "checkpoint_minutes", "model", "prior", "train", "eval", "cuda"}
+    unknown = set(raw) - {"seed", "out", "checkpoint_minutes", "init_from", "model", "prior", "train",
+                          "eval", "cuda"}
     if unknown:
         raise ValueError(f"{path}: unknown top-level keys {sorted(unknown)}")
     for section, defaults in (("train", DEFAULT_TRAIN), ("eval", DEFAULT_EVAL), ("cuda", DEFAULT_TRAIN)):
@@ -60,6 +64,7 @@ def load_config(path: str | Path) -> dict:
             raise ValueError(f"{path}: unknown keys in '{section}': {sorted(extra)}")
     return dict(seed=int(raw.get("seed", 0)), out=raw.get("out", "runs/pretrain"),
                 checkpoint_minutes=float(raw.get("checkpoint_minutes", 3.0)),
+                init_from=raw.get("init_from"),
                 model=dict(raw.get("model") or {}), prior=dict(raw.get("prior") or {}),
                 train={**DEFAULT_TRAIN, **(raw.get("train") or {})},
                 eval={**DEFAULT_EVAL, **(raw.get("eval") or {})}, cuda=dict(raw.get("cuda") or {}))
@@ -189,6 +194,15 @@ class Pretrainer:
         _restore_rng(state["rng"], self.rng)
         return True
 
+    def warm_start(self, path: str | Path) -> None:
+        """Model weights from an earlier run's ``best.pt`` or ``last.pt`` (same architecture)."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"init_from: no checkpoint at {path} (run the earlier stage first)")
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        weights = state["state_dict"] if "state_dict" in state else state["model"]
+        self.model.load_state_dict({k: v.float() for k, v in weights.items()})
+
     # ------------------------------------------------------------------ training
     def train_step(self) -> float:
         """One optimizer step on a fresh prior batch; returns the mean query cross-entropy."""
@@ -229,6 +243,8 @@ class Pretrainer:
     def run(self, resume: bool = True, max_minutes: float | None = None) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         resumed = resume and self.load()
+        if not resumed and self.config.get("init_from"):
+            self.warm_start(self.config["init_from"])
         if not resumed:
             (self.out_dir / "log.jsonl").unlink(missing_ok=True)
             (self.out_dir / "config.yaml").write_text(yaml.safe_dump(self.config, sort_keys=False))
