@@ -7,7 +7,8 @@ Pipeline (Bühler, Purucker, Hutter, arXiv 2601.04110, "CausalMixFT"):
    (``causalmix.augment.discovery``);
 2. ``n_dags`` DAGs sampled from ``P`` plus the most probable DAG (``dag_sampling``);
 3. one DoWhy gcm SCM fitted per sampled DAG (``scm``);
-4. ``sample(n)`` spreads ``n`` over the SCMs and propagates fresh exogenous noise through each.
+4. ``sample(n)`` spreads ``n`` over the SCMs and propagates fresh exogenous noise through each,
+   optionally under soft interventions (below).
 
 How columns become SCM nodes (our choices where the paper is silent):
 
@@ -31,7 +32,25 @@ at ``max_depth`` variables. Beyond ``wide_table_nodes`` nodes they are capped at
 runs (causal-learn 0.1.4.8's PC skeleton search checks removed edges in a list, which takes
 minutes at 100 nodes; FCI's adjacency search does not), with a warning.
 
-Defaults (``n_bootstrap=3``, ``n_dags=3``, ``alpha=0.05``, ``max_depth=2``, linear mechanisms)
+Interventional sampling (beyond the paper; for distribution-shift experiments). With
+``intervention_scale != 1`` or ``intervention_shift != 0`` the chosen feature nodes (never the
+label) get a soft intervention through ``gcm.interventional_samples``: their drawn values are
+changed and their descendants, the label included, are drawn again from the fitted mechanisms.
+
+- numeric node, value ``v`` in normal-score space with training mean ``m`` and standard
+  deviation ``s``: ``v -> m + scale * (v - m) + shift * s`` (``scale > 1`` widens the
+  distribution, ``shift`` moves it by ``shift`` standard deviations);
+- categorical node: ``scale > 1`` flattens the level distribution towards uniform, each value
+  being replaced with probability ``1 - 1 / scale`` by a level drawn uniformly from the node's
+  training levels (so ``p -> p / scale + (1 - 1 / scale) / n_levels``); ``scale < 1`` sharpens
+  it, each value being replaced with probability ``1 - scale`` by the most frequent level; a
+  shift has no meaning for unordered levels and leaves categorical nodes unchanged;
+- decoding: while an intervention is active, normal scores beyond the training range are mapped
+  by linear extrapolation of the empirical quantile function (``extrapolated_quantiles``), so
+  widened or shifted numeric columns leave the training range in original units (integer columns
+  are rounded, not clipped to their training range); without one, decoding is unchanged.
+
+Defaults (``n_bootstrap=3``, ``n_dags=3``, ``alpha=0.05``, ``max_depth=2``, ``"auto"`` mechanisms)
 keep discovery + fit + sampling 10,000 rows near one to three seconds for 512 rows and up to 40
 features on two CPU cores; ``benchmarks/augment.py`` measures them.
 """
@@ -44,6 +63,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
+from scipy import stats
 from tqdm import tqdm
 
 from causalmix.augment.base import Augmenter
@@ -71,14 +91,20 @@ class CausalMixAugmenter(Augmenter):
     possible_dsep_depth : largest conditioning set of FCI's possible-d-sep step (0 skips it).
     ci_test : ``"auto"`` (G-square if every node is discrete, else Fisher-z), ``"fisherz"``,
         ``"gsq"``, ``"chisq"`` or ``"kci"`` (kernel test, O(n^3); opt-in).
-    mechanisms : SCM model policy, one of ``"linear"``, ``"boosting"``, ``"good"``, ``"better"``
-        (``causalmix.augment.scm``).
+    mechanisms : SCM model policy, one of ``"auto"`` (per node, linear/logistic or histogram
+        gradient boosting, whichever predicts a holdout of the node's rows better), ``"linear"``,
+        ``"boosting"``, ``"good"``, ``"better"`` (``causalmix.augment.scm``).
     max_discrete_levels : integer columns with at most this many values become categorical nodes.
     max_levels, min_level_count : categorical levels beyond the ``max_levels`` most frequent or
         seen fewer than ``min_level_count`` times are pooled into one rare level.
     wide_table_nodes : above this many nodes ``max_depth`` is capped at 1 and only FCI runs (with a warning).
     class_balance : ``sample`` returns (as nearly as possible) equally many rows per class, by
         rejection from the SCMs' joint distribution, so ``p(x | y)`` is preserved.
+    intervention_scale : soft-intervention spread factor (> 0; 1 = no change; module docstring).
+    intervention_shift : soft-intervention shift of numeric nodes, in training standard deviations.
+    intervention_nodes : nodes the interventions act on: ``"roots"`` (the root feature nodes of
+        each sampled DAG), ``"all_features"`` or a list of feature column names (constant
+        columns are not SCM nodes and stay constant); the label is never intervened on.
     n_jobs : joblib workers over bootstrap resamples.
     verbose : show a progress bar over the pipeline stages.
     random_state : seed of the resamples, DAG sampling and model fitting.
@@ -95,9 +121,10 @@ class CausalMixAugmenter(Augmenter):
 
     def __init__(self, n_bootstrap: int = 3, n_dags: int = 3, algorithms: tuple[str, ...] = ALGORITHMS,
                  alpha: float = 0.05, max_depth: int | None = 2, possible_dsep_depth: int = 0,
-                 ci_test: str = "auto", mechanisms: str = "linear", max_discrete_levels: int = 10,
+                 ci_test: str = "auto", mechanisms: str = "auto", max_discrete_levels: int = 10,
                  max_levels: int = 20, min_level_count: int = 3, wide_table_nodes: int = 100,
-                 class_balance: bool = False, n_jobs: int = 1,
+                 class_balance: bool = False, intervention_scale: float = 1.0,
+                 intervention_shift: float = 0.0, intervention_nodes: str | list = "roots", n_jobs: int = 1,
                  verbose: bool = False, random_state: int | None = 0):
         self.n_bootstrap = n_bootstrap
         self.n_dags = n_dags
@@ -112,6 +139,9 @@ class CausalMixAugmenter(Augmenter):
         self.min_level_count = min_level_count
         self.wide_table_nodes = wide_table_nodes
         self.class_balance = class_balance
+        self.intervention_scale = intervention_scale
+        self.intervention_shift = intervention_shift
+        self.intervention_nodes = intervention_nodes
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.random_state = random_state
@@ -124,6 +154,7 @@ class CausalMixAugmenter(Augmenter):
             raise ValueError(f"n_dags must be >= 1, got {self.n_dags}.")
         if self.mechanisms not in MECHANISMS:
             raise ValueError(f"mechanisms must be one of {MECHANISMS}, got {self.mechanisms!r}.")
+        self._check_intervention_parameters(X.columns, y.name)
         rng = np.random.default_rng(self.random_state)
         self.feature_names_in_ = np.array(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
@@ -204,6 +235,7 @@ class CausalMixAugmenter(Augmenter):
             raise RuntimeError("CausalMixAugmenter is not fitted; call fit(X, y) first.")
         if not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}.")
+        self._check_intervention_parameters(self.feature_names_in_, self.columns_[self.target_name_]["name"])
         rng = np.random.default_rng(random_state)
         if self.class_balance:
             nodes = self._balanced_draw(int(n), rng)
@@ -219,7 +251,8 @@ class CausalMixAugmenter(Augmenter):
         counts = np.full(len(self.scms_), n // len(self.scms_))
         counts[rng.permutation(len(self.scms_))[: n % len(self.scms_)]] += 1
         seeds = rng.integers(2**32, size=len(self.scms_))
-        frames = [draw(scm, int(count), int(seed)) for scm, count, seed in zip(self.scms_, counts, seeds) if count]
+        frames = [draw(scm, int(count), int(seed), self._interventions(scm, int(seed)))
+                  for scm, count, seed in zip(self.scms_, counts, seeds) if count]
         if not frames:
             return pd.DataFrame(columns=list(self.scms_[0].graph.nodes))
         return pd.concat(frames, ignore_index=True)
@@ -248,6 +281,55 @@ class CausalMixAugmenter(Augmenter):
             kept.append(pd.concat(pool).iloc[:short])
         return pd.concat(kept, ignore_index=True)
 
+    @property
+    def _intervening(self) -> bool:
+        return self.intervention_scale != 1 or self.intervention_shift != 0
+
+    def _check_intervention_parameters(self, feature_names, label_name) -> None:
+        if not (np.isfinite(self.intervention_scale) and self.intervention_scale > 0):
+            raise ValueError(f"intervention_scale must be a finite number > 0, got {self.intervention_scale!r}.")
+        if not np.isfinite(self.intervention_shift):
+            raise ValueError(f"intervention_shift must be finite, got {self.intervention_shift!r}.")
+        nodes = self.intervention_nodes
+        if isinstance(nodes, str):
+            if nodes not in ("roots", "all_features"):
+                raise ValueError(f"intervention_nodes must be 'roots', 'all_features' or a list of feature "
+                                 f"names, got {nodes!r}.")
+            return
+        names = list(feature_names)
+        if label_name is not None and label_name in nodes and label_name not in names:
+            raise ValueError(f"intervention_nodes holds the label {label_name!r}; the label is never intervened on.")
+        unknown = [node for node in nodes if node not in names]
+        if unknown:
+            raise ValueError(f"intervention_nodes {unknown} are not feature columns of the fitted table.")
+
+    def _interventions(self, scm, seed: int) -> dict | None:
+        """Soft-intervention functions (node -> function of one value) for one SCM, or ``None``."""
+        if not self._intervening:
+            return None
+        features = [node for node in scm.graph.nodes if node != self.target_name_]
+        if self.intervention_nodes == "roots":
+            chosen = [node for node in features if scm.graph.in_degree(node) == 0]
+        elif self.intervention_nodes == "all_features":
+            chosen = features
+        else:
+            chosen = [node for node in features if node in set(self.intervention_nodes)]
+        rng = np.random.default_rng(seed)
+        return {node: self._intervention(node, rng) for node in chosen}
+
+    def _intervention(self, node, rng: np.random.Generator):
+        scale, shift = float(self.intervention_scale), float(self.intervention_shift)
+        values = self.columns_[node]["fit_values"]
+        if self.columns_[node]["kind"] == "numeric":
+            mean, std = float(np.mean(values)), float(np.std(values))
+            return lambda value: mean + scale * (value - mean) + shift * std
+        levels, counts = np.unique(values.astype(str), return_counts=True)
+        if scale >= 1:
+            replace = 1 - 1 / scale
+            return lambda value: levels[rng.integers(len(levels))] if rng.random() < replace else value
+        mode = levels[np.argmax(counts)]
+        return lambda value: mode if rng.random() < 1 - scale else value
+
     def _decode_column(self, name, nodes: pd.DataFrame, rng: np.random.Generator) -> pd.Series:
         spec = self.columns_[name]
         n = len(nodes)
@@ -256,7 +338,8 @@ class CausalMixAugmenter(Augmenter):
         if spec["kind"] == "label":
             return pd.Series(pd.Categorical(nodes[name].astype(str), categories=spec["classes"]), name=spec["name"])
         if spec["kind"] == "numeric":
-            values = from_normal_scores(nodes[name].to_numpy(dtype=float), spec["sorted_values"])
+            decode = extrapolated_quantiles if self._intervening else from_normal_scores
+            values = decode(nodes[name].to_numpy(dtype=float), spec["sorted_values"])
             return restore_numeric(values, spec["dtype"], spec["missing_rate"], rng)
         levels = nodes[name].astype(str).to_numpy(dtype=object)
         rare = levels == RARE_LEVEL
@@ -268,6 +351,27 @@ class CausalMixAugmenter(Augmenter):
             numbers = pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").to_numpy(dtype=float)
             return restore_numeric(numbers, spec["dtype"], 0.0, rng)
         return restore_categorical(levels, spec["dtype"])
+
+
+def extrapolated_quantiles(scores: np.ndarray, sorted_values: np.ndarray, tail_fraction: float = 0.1) -> np.ndarray:
+    """Normal scores (n,) -> values (n,) like ``from_normal_scores`` inside the training range and,
+    beyond its outermost order statistics, on straight lines continuing the empirical quantile
+    function: each tail's slope (value units per score unit) is the secant over the outer
+    ``tail_fraction`` of the order statistics, or over the whole range where that secant is flat
+    (ties in the tail)."""
+    n = len(sorted_values)
+    knots = stats.norm.ppf((np.arange(n) + 0.5) / n)
+    values = from_normal_scores(scores, sorted_values)
+    if n < 2:
+        return values
+    inner = min(max(1, int(tail_fraction * n)), n - 1)
+    overall = (sorted_values[-1] - sorted_values[0]) / (knots[-1] - knots[0])
+    low = (sorted_values[inner] - sorted_values[0]) / (knots[inner] - knots[0]) or overall
+    high = (sorted_values[-1] - sorted_values[-1 - inner]) / (knots[-1] - knots[-1 - inner]) or overall
+    below, above = scores < knots[0], scores > knots[-1]
+    values[below] = sorted_values[0] + low * (scores[below] - knots[0])
+    values[above] = sorted_values[-1] + high * (scores[above] - knots[-1])
+    return values
 
 
 def _validated(X, y) -> tuple[pd.DataFrame, pd.Series]:
