@@ -17,6 +17,7 @@ the shared fine-tuning settings and the methods to compare. Schema (every key bu
     model: default              # backend name (causalmix.models.load_model)
     device: null                # torch device; null = CUDA if available, else CPU
     metrics: [roc_auc, log_loss, accuracy]
+    split: {strategy: iid}      # how test rows are chosen: a mapping or a list of them (below)
     finetune: {max_steps: 100, learning_rate: 1.0e-4}   # FineTunedClassifier parameters, shared
     methods:                    # a list of names, or a mapping name -> settings:
       zero_shot: {}             # the TFM in context, no training
@@ -27,6 +28,16 @@ the shared fine-tuning settings and the methods to compare. Schema (every key bu
       causalmix_ctx:            # any other name needs `generator:`
         generator: causalmix
         finetune: {synthetic_role: context}
+
+``split`` entries: ``strategy`` is ``iid`` (the stratified outer folds: the default) or a
+domain-shift strategy of :mod:`causalmix.shift` (``quantile``, ``category``, ``cluster``) with
+its parameters; ``name`` (default: the strategy) labels the entry in the results' ``split``
+column. With a list, every entry is run on the whole grid, e.g.::
+
+    split:
+      - {strategy: iid}
+      - {strategy: quantile, q: 0.7}           # fold f: the f-th most informative numeric feature
+      - {name: cluster4, strategy: cluster, n_clusters: 4}
 
 Every problem raises :class:`ConfigError` naming the key, with close matches for typos.
 """
@@ -52,7 +63,9 @@ RUNNER_SET = {"model", "augmenter", "random_state", "progress", "val_fraction", 
 #: Shared fine-tuning settings that zero-shot prediction uses too.
 ZERO_SHOT_SHARED = ("predict_context", "batch_size", "mixed_precision")
 TOP_LEVEL = {"name", "description", "data_dir", "datasets", "n_folds", "folds", "n_train",
-             "val_fraction", "seeds", "model", "device", "metrics", "finetune", "methods"}
+             "val_fraction", "seeds", "model", "device", "metrics", "split", "finetune", "methods"}
+IID = "iid"
+
 
 
 class ConfigError(ValueError):
@@ -90,6 +103,22 @@ class MethodConfig:
 
 
 @dataclass(frozen=True)
+class SplitConfig:
+    """How a run's rows are split: ``strategy`` ``"iid"`` (outer folds, no ``params``) or a
+    strategy of :data:`causalmix.shift.SHIFT_STRATEGIES` with its constructor ``params``;
+    ``name`` labels the runs in the results."""
+
+    name: str = IID
+    strategy: str = IID
+    params: dict = field(default_factory=dict)
+
+    @property
+    def is_default(self) -> bool:
+        """The plain i.i.d. split, which leaves run ids and hashes as they were before splits."""
+        return self.name == IID and self.strategy == IID
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     """A validated experiment; build it with :func:`load_config`. Fields as in the YAML schema,
     with ``datasets`` and ``folds`` resolved to explicit tuples."""
@@ -107,6 +136,7 @@ class ExperimentConfig:
     model: str = "default"
     device: str | None = None
     metrics: tuple[str, ...] = tuple(METRICS)
+    splits: tuple[SplitConfig, ...] = (SplitConfig(),)
     finetune: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -227,6 +257,44 @@ def _datasets(spec, data_dir) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _split(entry, where: str) -> SplitConfig:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where} must be a mapping such as {{strategy: quantile, q: 0.7}}, got {entry!r}.")
+    from causalmix.shift import SHIFT_STRATEGIES, make_shift
+
+    strategies = [IID, *SHIFT_STRATEGIES]
+    if "strategy" not in entry:
+        raise ConfigError(f"{where}: `strategy` is required (one of {', '.join(strategies)}).")
+    entry = dict(entry)
+    strategy, name = entry.pop("strategy"), entry.pop("name", None)
+    name = strategy if name is None else name
+    if strategy not in strategies:
+        raise ConfigError(f"{where}: unknown strategy {strategy!r}.{_hint(strategy, strategies)} "
+                          f"Known: {', '.join(strategies)}.")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{where}: name must be a non-empty string, got {name!r}.")
+    if strategy == IID:
+        _reject_unknown(entry, set(), f"{where} (iid takes no parameters)")
+    else:
+        try:
+            make_shift(strategy, **entry)
+        except ValueError as error:
+            raise ConfigError(f"{where}: {error}") from None
+    return SplitConfig(name=name, strategy=strategy, params=entry)
+
+
+def _splits(spec) -> tuple[SplitConfig, ...]:
+    entries = spec if isinstance(spec, list) else [spec]
+    if not entries:
+        raise ConfigError("split must be a mapping or a non-empty list of mappings.")
+    splits = tuple(_split(e, f"split[{i}]" if isinstance(spec, list) else "split")
+                   for i, e in enumerate(entries))
+    names = [s.name for s in splits]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"split: duplicate names {names}; give each entry its own `name:`.")
+    return splits
+
+
 def _int_list(value, where: str, allow_none: bool = False) -> tuple:
     values = value if isinstance(value, list) else [value]
     for v in values:
@@ -297,5 +365,5 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
         methods=tuple(_method(str(m), s, shared) for m, s in methods.items()),
         n_folds=n_folds, folds=folds, n_train=n_train, val_fraction=float(val_fraction),
         seeds=_int_list(raw.get("seeds", [0]), "seeds"), model=model, device=raw.get("device"),
-        metrics=tuple(metrics), finetune=shared,
+        metrics=tuple(metrics), splits=_splits(raw.get("split", {"strategy": IID})), finetune=shared,
     )

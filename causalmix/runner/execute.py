@@ -1,7 +1,9 @@
 """One run, end to end, inside a worker: split -> (synthetic rows) -> fit -> evaluate -> record.
 
 :func:`run_group` is the unit of work an executor ships to a worker. It never raises for a failing
-run: the exception and traceback go into that run's record and the next run starts.
+run: the exception and traceback go into that run's record and the next run starts. A run whose
+domain-shift split does not apply to its (dataset, fold) is recorded as ``"skipped"`` with the
+reason (:class:`causalmix.shift.ShiftNotApplicable`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from threadpoolctl import threadpool_limits
 from causalmix.data import load_dataset
 from causalmix.metrics import evaluate
 from causalmix.runner import storage
-from causalmix.runner.config import AUGMENT, ZERO_SHOT
+from causalmix.runner.config import AUGMENT, IID, ZERO_SHOT
 from causalmix.runner.grid import RunGroup, RunSpec
-from causalmix.splits import make_split
+from causalmix.shift import ShiftNotApplicable, make_shift
+from causalmix.splits import Split, make_split
 
 MAX_WARNINGS = 10
 
@@ -120,10 +123,22 @@ def empty_record(run: RunSpec) -> dict:
               "status": "error"}
     record.update(dict.fromkeys([*run.metrics, "val_roc_auc", "val_log_loss", "synthetic_seconds",
                                  "fit_seconds", "predict_seconds"], float("nan")))
-    record.update(dict.fromkeys([*storage.INT_COLUMNS, "stop_reason", "warnings", "error",
-                                 "traceback"]))
-    record.update(random_state=run.random_state, synthetic_id=run.synthetic_id)
+    record.update(dict.fromkeys([*storage.INT_COLUMNS, *storage.SPLIT_COLUMNS, "stop_reason", "warnings",
+                                 "error", "traceback"]))
+    record.update(random_state=run.random_state, synthetic_id=run.synthetic_id, split=run.split.name)
     return record
+
+
+def _split(run: RunSpec, record: dict) -> Split:
+    """The run's split; for a domain-shift split, its description goes into ``record``."""
+    dataset = _dataset(run.dataset, run.data_dir)
+    if run.split.strategy == IID:
+        return make_split(dataset.y, run.fold, run.n_train, run.val_fraction, run.seed, run.n_folds,
+                          name=run.dataset)
+    shifted = make_shift(run.split.strategy, **run.split.params).split(
+        dataset.X, dataset.y, run.fold, run.n_train, run.val_fraction, run.seed, name=run.dataset)
+    record.update(shifted.description)
+    return shifted.split
 
 
 def _fit_and_score(run: RunSpec, record: dict, parts: dict, synthetic: _Synthetic):
@@ -171,13 +186,14 @@ def _execute(run: RunSpec, out_dir: Path, synthetic: _Synthetic) -> dict:
         warnings.simplefilter("always")
         try:
             dataset = _dataset(run.dataset, run.data_dir)
-            split = make_split(dataset.y, run.fold, run.n_train, run.val_fraction, run.seed,
-                               run.n_folds, name=run.dataset)
+            split = _split(run, record)
             parts = {part: (dataset.X.iloc[rows].reset_index(drop=True),
                             dataset.y.iloc[rows].reset_index(drop=True))
                      for part, rows in split.to_dict().items()}
             curve = _fit_and_score(run, record, parts, synthetic)
             record["status"] = "ok"
+        except ShiftNotApplicable as reason:
+            record.update(reason.description or {}, status="skipped", skip_reason=str(reason))
         except Exception as error:
             record.update(status="error", error=f"{type(error).__name__}: {error}",
                           traceback=traceback.format_exc())

@@ -25,17 +25,25 @@ RECORDED_PACKAGES = ("causalmix", "torch", "numpy", "pandas", "scikit-learn", "s
 
 @dataclass
 class Summary:
-    """What a call of :func:`run_experiment` did."""
+    """What a call of :func:`run_experiment` did. ``n_skipped``: runs already complete before
+    the call; ``not_applicable``: records of the runs skipped now because their domain-shift
+    split does not apply (status "skipped", with ``skip_reason``)."""
 
     out_dir: Path
     n_runs: int
     n_skipped: int
     n_ok: int
     failures: list[dict] = field(default_factory=list)
+    not_applicable: list[dict] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = [f"{self.n_runs} runs in {self.out_dir}: {self.n_skipped} already complete, "
-                 f"{self.n_ok} completed now, {len(self.failures)} failed."]
+                 f"{self.n_ok} completed now, {len(self.failures)} failed"
+                 + (f", {len(self.not_applicable)} skipped (split not applicable)."
+                    if self.not_applicable else ".")]
+        reasons = {(r["dataset"], r["split"], r["fold"], r["skip_reason"]) for r in self.not_applicable}
+        for dataset, split, fold, reason in sorted(reasons):
+            lines.append(f"  SKIPPED {dataset} split={split} fold={fold}: {reason}")
         for failure in self.failures:
             lines.append(f"  FAILED {failure['dataset']} fold={failure['fold']} "
                          f"n_train={failure['n_train']} seed={failure['seed']} "
@@ -96,7 +104,7 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
         "n_runs": len(runs),
     }
     storage.write_json(out_dir / storage.MANIFEST_FILE, manifest)
-    failures, n_ok = [], 0
+    failures, not_applicable, n_ok = [], [], 0
     task = functools.partial(run_group, out_dir=str(out_dir))
     with make_executor(executor, workers, scheduler) as pool, \
             tqdm(total=len(pending), desc=config.name, unit="run", disable=not progress) as bar:
@@ -106,6 +114,8 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
             for record in records:
                 if record["status"] == "ok":
                     n_ok += 1
+                elif record["status"] == "skipped":
+                    not_applicable.append(record)
                 else:
                     failures.append(record)
             bar.update(len(records))
@@ -113,6 +123,7 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
     runs_table, _ = storage.consolidate(out_dir, run_ids)
     manifest.update(finished_utc=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                     n_ok=int((runs_table["status"] == "ok").sum()) if len(runs_table) else 0,
-                    n_failed=int((runs_table["status"] != "ok").sum()) if len(runs_table) else 0)
+                    n_failed=int((runs_table["status"] == "error").sum()) if len(runs_table) else 0,
+                    n_not_applicable=int((runs_table["status"] == "skipped").sum()) if len(runs_table) else 0)
     storage.write_json(out_dir / storage.MANIFEST_FILE, manifest)
-    return Summary(out_dir, len(runs), len(done), n_ok, failures)
+    return Summary(out_dir, len(runs), len(done), n_ok, failures, not_applicable)

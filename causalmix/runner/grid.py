@@ -1,14 +1,19 @@
 """Grid expansion: a config -> runs keyed by (dataset, fold, n_train, method, seed, config hash).
 
+Each entry of the config's ``split`` list (default: the i.i.d. outer folds only) is run on the
+whole grid; the split entry enters the config hash (so runs under different splits have their
+own ids) except for the default i.i.d. split, whose ids and hashes are those of configs written
+before split strategies existed.
+
 Every random state is derived from the run key by hashing, never from the order of execution, so
 a run gives the same numbers whatever the executor, the worker count or what ran before it:
 
-- the split depends on (dataset, fold, n_train, seed, n_folds, val_fraction) only, so all methods
-  see the same rows;
-- the fine-tuning ``random_state`` on (dataset, fold, n_train, seed), shared by all methods
-  (common random numbers make paired comparisons less noisy);
-- the synthetic rows on (dataset, fold, n_train, seed, generator settings): methods with the same
-  generator settings share one cached sample.
+- the split depends on (dataset, fold, n_train, seed, n_folds, val_fraction) and the split
+  entry only, so all methods see the same rows;
+- the fine-tuning ``random_state`` on (dataset, fold, n_train, seed), shared by all methods and
+  split entries (common random numbers make paired comparisons less noisy);
+- the synthetic rows on (dataset, fold, n_train, seed, split entry, generator settings): methods
+  with the same generator settings share one cached sample.
 
 The config hash covers the method's settings, the split settings, the metrics and the identity of
 the model weights (:func:`model_fingerprint`): a rerun after any of them changed runs afresh
@@ -21,7 +26,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from causalmix.runner.config import AUGMENT, ExperimentConfig, MethodConfig
+from causalmix.runner.config import AUGMENT, ExperimentConfig, MethodConfig, SplitConfig
 
 #: FineTunedClassifier parameters that decide how many synthetic rows are drawn.
 SYNTHETIC_SIZE_PARAMS = ("synthetic_ratio", "synthetic_pool_size", "redraw_synthetic")
@@ -58,6 +63,7 @@ class RunSpec:
     random_state: int
     synthetic_id: str | None
     synthetic_random_state: int | None
+    split: SplitConfig = SplitConfig()
 
     @property
     def key(self) -> dict:
@@ -84,47 +90,57 @@ def model_fingerprint(model: str) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "untrained"
 
 
-def _config_hash(config: ExperimentConfig, method: MethodConfig, fingerprint: str) -> str:
+def _split_settings(split: SplitConfig) -> dict:
+    """The split entry as hashed: nothing for the default i.i.d. split (ids as before splits)."""
+    return {} if split.is_default else {"split": {"name": split.name, "strategy": split.strategy,
+                                                  "params": split.params}}
+
+
+def _config_hash(config: ExperimentConfig, method: MethodConfig, fingerprint: str,
+                 split: SplitConfig) -> str:
     """Hash of every setting that can change the numbers of a run besides its key."""
     return stable_hash({"method": {"kind": method.kind, "generator": method.generator,
                                    "generator_params": method.generator_params,
                                    "finetune": method.finetune},
                         "model": fingerprint, "n_folds": config.n_folds,
-                        "val_fraction": config.val_fraction, "metrics": list(config.metrics)}, 12)
+                        "val_fraction": config.val_fraction, "metrics": list(config.metrics),
+                        **_split_settings(split)}, 12)
 
 
 def expand(config: ExperimentConfig) -> list[RunSpec]:
-    """All runs of ``config`` in a fixed order: dataset, n_train, seed, fold, method."""
+    """All runs of ``config`` in a fixed order: dataset, split entry, n_train, seed, fold, method."""
     runs = []
     fingerprint = model_fingerprint(config.model)
     for dataset in config.datasets:
-        for n_train in config.n_train:
-            for seed in config.seeds:
-                for fold in config.folds:
-                    split = [dataset, fold, n_train, seed]
-                    for method in config.methods:
-                        config_hash = _config_hash(config, method, fingerprint)
-                        synthetic_id = synthetic_random_state = None
-                        if method.kind == AUGMENT:
-                            settings = {"generator": method.generator,
-                                        "params": method.generator_params,
-                                        "size": {k: method.finetune.get(k) for k in SYNTHETIC_SIZE_PARAMS},
-                                        "split": split, "n_folds": config.n_folds,
-                                        "val_fraction": config.val_fraction}
-                            synthetic_id = stable_hash(settings)
-                            synthetic_random_state = derive_seed("synthetic", synthetic_id)
-                        key = {"dataset": dataset, "fold": fold, "n_train": n_train,
-                               "method": method.name, "seed": seed, "config_hash": config_hash}
-                        runs.append(RunSpec(
-                            run_id=stable_hash(key), config_hash=config_hash, dataset=dataset,
-                            fold=fold, n_train=n_train, seed=seed, method=method,
-                            data_dir=config.data_dir, n_folds=config.n_folds,
-                            val_fraction=config.val_fraction, model=config.model,
-                            device=config.device, metrics=config.metrics,
-                            random_state=derive_seed("run", *split),
-                            synthetic_id=synthetic_id, synthetic_random_state=synthetic_random_state,
-                        ))
+        for split_config in config.splits:
+            for n_train in config.n_train:
+                for seed in config.seeds:
+                    for fold in config.folds:
+                        runs += [_run(config, split_config, method, dataset, fold, n_train, seed, fingerprint)
+                                 for method in config.methods]
     return runs
+
+
+def _run(config: ExperimentConfig, split_config: SplitConfig, method: MethodConfig, dataset: str,
+         fold: int, n_train: int | None, seed: int, fingerprint: str) -> RunSpec:
+    split = [dataset, fold, n_train, seed]
+    config_hash = _config_hash(config, method, fingerprint, split_config)
+    synthetic_id = synthetic_random_state = None
+    if method.kind == AUGMENT:
+        settings = {"generator": method.generator, "params": method.generator_params,
+                    "size": {k: method.finetune.get(k) for k in SYNTHETIC_SIZE_PARAMS},
+                    "split": split, "n_folds": config.n_folds, "val_fraction": config.val_fraction,
+                    **_split_settings(split_config)}
+        synthetic_id = stable_hash(settings)
+        synthetic_random_state = derive_seed("synthetic", synthetic_id)
+    key = {"dataset": dataset, "fold": fold, "n_train": n_train, "method": method.name, "seed": seed,
+           "config_hash": config_hash}
+    return RunSpec(run_id=stable_hash(key), config_hash=config_hash, dataset=dataset, fold=fold,
+                   n_train=n_train, seed=seed, method=method, data_dir=config.data_dir,
+                   n_folds=config.n_folds, val_fraction=config.val_fraction, model=config.model,
+                   device=config.device, metrics=config.metrics, random_state=derive_seed("run", *split),
+                   synthetic_id=synthetic_id, synthetic_random_state=synthetic_random_state,
+                   split=split_config)
 
 
 def group_runs(runs: list[RunSpec]) -> list[RunGroup]:

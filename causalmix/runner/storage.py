@@ -11,9 +11,9 @@ Layout of ``results/<experiment>/``::
 
 Each file is written to a temporary name in the same folder and renamed (``os.replace``), so a
 record either exists whole or not at all. A run is complete when its record exists with
-``status == "ok"``; rerunning skips complete runs and retries failed ones. ``runs.parquet`` and
-``curves.parquet`` are rebuilt from the records of the current grid at the end of every run of
-the grid, in grid order.
+``status`` "ok" or "skipped"; rerunning skips complete runs and retries failed ones.
+``runs.parquet`` and ``curves.parquet`` are rebuilt from the records of the current grid at the
+end of every run of the grid, in grid order.
 
 ``runs.parquet`` columns:
 
@@ -23,7 +23,8 @@ config_hash            str        hash of the settings and model weights behind 
 dataset, method        str        dataset name; method name from the config
 fold, seed             int64      outer fold; seed of the split and of the run's randomness
 n_train                Int64      scarce rows (train + validation); <NA>: the whole fold
-status                 str        "ok" or "error"
+status                 str        "ok", "error" or "skipped" (the split does not apply)
+split                  str        name of the config's split entry ("iid" by default)
 <metric>               float64    test-fold score per configured metric (roc_auc, log_loss,
                                   accuracy); NaN on error
 val_roc_auc            float64    validation ROC-AUC of the selected step (fine-tuning)
@@ -42,7 +43,18 @@ fit_seconds            float64    wall seconds of ``fit`` (fine-tuning or contex
 predict_seconds        float64    wall seconds of predicting the test fold
 warnings               str        distinct warnings raised during the run, one per line
 error, traceback       str        exception and traceback of a failed run; None otherwise
+skip_reason            str        why the split does not apply (status "skipped"); else None
+shift_strategy         str        "quantile", "category" or "cluster"; None for i.i.d. splits
+shift_feature          str        the shift feature (quantile, category); None otherwise
+shift_threshold        float64    the quantile threshold (quantile); NaN otherwise
+shift_levels           str        JSON list of the target levels (category); None otherwise
+shift_cluster          Int64      the target cluster, 0 = largest (cluster); <NA> otherwise
+shift_target           str        readable rule of the target domain, e.g. "age > 41"
+shift_source_rows      Int64      rows of the source domain (before the scarce subsample)
 =====================  =========  ==========================================================
+
+The split and shift columns describe :mod:`causalmix.shift` splits; records written before
+split strategies existed lack them and read as ``split == "iid"``.
 
 ``curves.parquet`` columns: ``run_id, dataset, fold, n_train, seed, method`` and the curve of
 ``FineTunedClassifier.curve_``: ``step, train_loss, val_roc_auc, val_log_loss, test_roc_auc,
@@ -59,11 +71,17 @@ from pathlib import Path
 import pandas as pd
 
 from causalmix.results import CURVES_FILE, MANIFEST_FILE, RUNS_FILE
+from causalmix.shift import DESCRIPTION_FIELDS
 
 RECORDS, SYNTHETIC = "records", "synthetic"
 KEY_COLUMNS = ["run_id", "config_hash", "dataset", "fold", "n_train", "seed", "method"]
 CURVE_KEYS = ["run_id", "dataset", "fold", "n_train", "seed", "method"]
-INT_COLUMNS = ["best_step", "n_train_rows", "n_val_rows", "n_test_rows", "n_synthetic_rows"]
+INT_COLUMNS = ["best_step", "n_train_rows", "n_val_rows", "n_test_rows", "n_synthetic_rows",
+               "shift_cluster", "shift_source_rows"]
+#: The split entry of a run, why it was skipped and the description of a domain-shift split.
+SPLIT_COLUMNS = ["split", "skip_reason", *DESCRIPTION_FIELDS]
+#: Statuses of runs that need no rerun.
+COMPLETE = ("ok", "skipped")
 #: Columns that measure time and so differ between otherwise identical runs.
 TIMING_COLUMNS = ["synthetic_seconds", "fit_seconds", "predict_seconds", "elapsed_s"]
 LABEL_COLUMN = "__label__"
@@ -104,11 +122,11 @@ def read_record(out_dir: Path, run_id: str) -> dict | None:
 
 
 def completed_run_ids(out_dir: Path, run_ids) -> set[str]:
-    """The ``run_ids`` whose record exists with status "ok"."""
+    """The ``run_ids`` whose record exists with a status in ``COMPLETE``."""
     done = set()
     for run_id in run_ids:
         record = read_record(out_dir, run_id)
-        if record is not None and record.get("status") == "ok":
+        if record is not None and record.get("status") in COMPLETE:
             done.add(run_id)
     return done
 
@@ -152,8 +170,12 @@ def consolidate(out_dir: Path, run_ids: list[str]) -> tuple[pd.DataFrame, pd.Dat
             curves.append(curve.assign(**keys)[[*CURVE_KEYS, *curve.columns]])
     runs = pd.DataFrame(rows)
     if not runs.empty:
+        # Records written before split strategies lack the split columns: they are i.i.d. runs.
+        runs = runs.reindex(columns=list(dict.fromkeys([*runs.columns, *SPLIT_COLUMNS])))
+        runs["split"] = runs["split"].fillna("iid")
         for column in ["n_train", *INT_COLUMNS]:
             runs[column] = runs[column].astype("Int64")
+        runs["shift_threshold"] = runs["shift_threshold"].astype("float64")
     curve_table = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=CURVE_KEYS)
     if not curve_table.empty:
         curve_table["n_train"] = curve_table["n_train"].astype("Int64")
