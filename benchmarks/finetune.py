@@ -30,7 +30,7 @@ import torch
 
 from causalmix import FineTunedClassifier, TFMClassifier
 from causalmix.data import load_dataset
-from causalmix.finetune import resolve_device
+from causalmix.finetune import FineTuneSettings, resolve_device
 from causalmix.splits import make_split
 
 
@@ -59,8 +59,8 @@ def main() -> None:
     parser.add_argument("--n-train", type=int, default=512)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--eval-every", type=int, default=10)
-    parser.add_argument("--max-episode-context-rows", type=int, default=None)
-    parser.add_argument("--max-episode-query-rows", type=int, default=256)
+    parser.add_argument("--max-episode-context-rows", type=int, default=FineTuneSettings.max_episode_context_rows)
+    parser.add_argument("--max-episode-query-rows", type=int, default=FineTuneSettings.max_episode_query_rows)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     parser.add_argument("--mitra-random", action="store_true", help="Mitra-size Tab2D, random weights")
