@@ -1,7 +1,8 @@
 """Batch-execute the book's notebooks with papermill, then build the HTML book (Jupyter Book 1).
 
 ``book/notebooks.yaml`` lists the pages: each entry names a source notebook, its papermill
-parameters and the inputs it reads. An executed copy goes to ``book/executed/<name>.ipynb``
+parameters, the inputs it reads and optionally a ``title`` that replaces the notebook's first
+heading in the executed copy (one notebook can then serve several pages, e.g. one per claim). An executed copy goes to ``book/executed/<name>.ipynb``
 (sources are never overwritten) next to a ``.key`` file: the hash of the notebook, its
 parameters, its input files and the ``causalmix`` sources. A page whose key is unchanged is not
 re-executed. Notebooks run in parallel, each in its own process with a wall-clock timeout; a
@@ -35,6 +36,7 @@ class Page:
     parameters: dict = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)  # globs relative to the repository root
     timeout: int = 600  # seconds for the whole notebook
+    title: str | None = None  # replaces the first heading of the executed copy
 
     @property
     def output(self) -> Path:
@@ -44,7 +46,7 @@ class Page:
         """Hash of everything that determines the executed notebook's content."""
         digest = hashlib.sha256()
         digest.update(self.notebook.read_bytes())
-        digest.update(json.dumps(self.parameters, sort_keys=True).encode())
+        digest.update(json.dumps([self.parameters, self.title], sort_keys=True).encode())
         files = sorted({p for pattern in self.inputs for p in REPO.glob(pattern) if p.is_file()})
         files += sorted(PACKAGE.rglob("*.py"))
         for path in files:
@@ -64,7 +66,8 @@ def read_pages(config: Path, quick: bool = False) -> list[Page]:
             parameters["quick"] = True
         pages.append(Page(name=entry["name"], notebook=REPO / entry["notebook"],
                           parameters=parameters, inputs=entry.get("inputs", []),
-                          timeout=int(entry.get("timeout", spec.get("timeout", 600)))))
+                          timeout=int(entry.get("timeout", spec.get("timeout", 600))),
+                          title=entry.get("title")))
     return pages
 
 
@@ -86,8 +89,21 @@ def execute_page(page: Page, force: bool = False) -> tuple[str, str]:
     if result.returncode != 0:
         lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
         return page.name, "failed: " + (lines[-1] if lines else f"exit {result.returncode}")
+    if page.title:
+        set_title(page.output, page.title)
     key_file.write_text(key)
     return page.name, "executed"
+
+
+def set_title(notebook: Path, title: str) -> None:
+    """Replace the first level-1 heading of ``notebook``'s first markdown cell with ``title``."""
+    content = json.loads(notebook.read_text())
+    cell = next((c for c in content["cells"] if c["cell_type"] == "markdown"), None)
+    lines = "".join(cell["source"]).splitlines(keepends=True) if cell else []
+    if not lines or not lines[0].startswith("# "):
+        raise ValueError(f"{notebook}: the first markdown cell must start with a '# ' heading to take a title")
+    cell["source"] = [f"# {title}\n", *lines[1:]]
+    notebook.write_text(json.dumps(content, indent=1, ensure_ascii=False) + "\n")
 
 
 def execute_pages(pages: list[Page], jobs: int = 2, force: bool = False) -> dict[str, str]:

@@ -3,6 +3,7 @@ a headless Chromium finds every image loaded, no broken internal link and no Pyt
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,12 @@ def test_every_page_is_linked_from_the_toc(built_book):
     pages = _pages(built_book)
     assert (built_book / "intro.html") in pages
     assert len(pages) >= 2
+
+
+def test_page_titles_are_unique(built_book):
+    titles = [re.search(r"<title>(.*?)</title>", page.read_text(), re.S).group(1).strip()
+              for page in _pages(built_book)]
+    assert not {title for title in titles if titles.count(title) > 1}, titles
 
 
 def test_pages_have_no_traceback_and_no_external_resources(built_book):
