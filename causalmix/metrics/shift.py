@@ -1,0 +1,158 @@
+"""Robustness under distribution shift: i.i.d. vs shift scores, the drop, and whether a method
+reduces it (no torch import).
+
+Input: a runs table with a ``split`` column (``causalmix.results.load(path).runs`` of a config
+with several ``split:`` entries): one i.i.d. entry (``"iid"``) and one or more domain-shift
+entries (:mod:`causalmix.shift`). Only runs with status "ok" are used.
+
+Definitions, for a metric with sign ``s`` (+1 when higher is better):
+
+- *i.i.d. reference* of a (dataset, n_train, seed, method): the mean score over its i.i.d. folds;
+- *drop* of a shift run: ``s * (iid_reference - score)``, in metric units; positive = the method
+  does worse on the shifted target domain than on i.i.d. test folds;
+- *drop reduction* of a method against a reference method on a shift task (dataset, fold,
+  n_train, seed, split): ``drop_reference - drop_method``; positive = the method loses less.
+
+Confidence intervals are percentile bootstraps of the mean over shift tasks
+(:func:`causalmix.metrics.summarize`); a method *reduces the drop* when the whole interval of
+its drop reduction lies above 0, over at least ``causalmix.claims.MIN_TASKS`` paired tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from causalmix.claims import MIN_TASKS
+from causalmix.metrics.aggregate import summarize, task_matrix
+from causalmix.metrics.normalize import TASK_KEYS, _check_columns
+from causalmix.metrics.scores import get_metric
+
+#: A task under a split entry: the unit on which methods are paired.
+SHIFT_TASK_KEYS: tuple[str, ...] = (*TASK_KEYS, "split")
+REFERENCE_KEYS = ("dataset", "n_train", "seed", "method")
+
+
+def _ok(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
+    _check_columns(runs, [*SHIFT_TASK_KEYS, "method", metric])
+    return runs[runs["status"] == "ok"] if "status" in runs else runs
+
+
+def shift_drops(runs: pd.DataFrame, metric: str = "roc_auc", iid_split: str = "iid") -> pd.DataFrame:
+    """One row per shift run: task keys, ``method``, ``score``, ``iid_score`` (the i.i.d.
+    reference) and ``drop`` (see the module docstring). Runs without an i.i.d. reference get NaN."""
+    runs = _ok(runs, metric)
+    if iid_split not in set(runs["split"]):
+        raise ValueError(f"No successful run under the i.i.d. split {iid_split!r}; the splits are "
+                         f"{sorted(set(runs['split']))}.")
+    iid = runs[runs["split"] == iid_split]
+    reference = iid.groupby(list(REFERENCE_KEYS), dropna=False)[metric].mean().rename("iid_score")
+    shifted = runs.loc[runs["split"] != iid_split, [*SHIFT_TASK_KEYS, "method", metric]]
+    table = shifted.rename(columns={metric: "score"}).merge(
+        reference.reset_index(), on=list(REFERENCE_KEYS), how="left")
+    table["drop"] = get_metric(metric).sign * (table["iid_score"] - table["score"])
+    return table.reset_index(drop=True)
+
+
+def drop_reduction(drops: pd.DataFrame, method: str, reference: str = "finetune") -> pd.DataFrame:
+    """Per shift task both methods completed: ``drop_reference - drop_method`` as ``reduction``
+    (positive = ``method`` loses less under shift than ``reference``); from :func:`shift_drops`."""
+    matrix = task_matrix(drops, "drop", keys=SHIFT_TASK_KEYS)
+    missing = [m for m in (method, reference) if m not in matrix.columns]
+    if missing:
+        raise ValueError(f"No shift runs of method(s) {missing}; methods: {list(matrix.columns)}.")
+    paired = matrix[[reference, method]].dropna()
+    # Rounded so that identical scores reduce nothing (not +-1e-16 from differing i.i.d. means).
+    return pd.DataFrame({"reduction": (paired[reference] - paired[method]).round(12)}).reset_index()
+
+
+@dataclass(frozen=True)
+class ShiftComparison:
+    """Tables of :func:`compare_shift`, each with ``n`` and a bootstrap CI (``ci_low``,
+    ``ci_high``) of the mean over tasks.
+
+    ``scores``: mean score per (split, method), the i.i.d. split included; ``drops``: mean drop
+    per (shift split, method); ``reduction``: mean drop reduction of each method against
+    ``reference`` per shift split, with ``verdict``; ``metric``, ``reference``: the settings.
+    """
+
+    scores: pd.DataFrame
+    drops: pd.DataFrame
+    reduction: pd.DataFrame
+    metric: str
+    reference: str
+
+
+def _verdict(n: int, low: float, high: float) -> str:
+    if n < MIN_TASKS:
+        return f"not testable (fewer than {MIN_TASKS} paired tasks)"
+    if low > 0:
+        return "reduces the drop"
+    if high < 0:
+        return "increases the drop"
+    return "no clear difference"
+
+
+def _in_order(table: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """``table`` indexed by (split, method) in the order the runs list them (config order)."""
+    order = [(s, m) for s in dict.fromkeys(runs["split"]) for m in dict.fromkeys(runs["method"])]
+    return table.reindex([key for key in order if key in table.index])
+
+
+def compare_shift(runs: pd.DataFrame, metric: str = "roc_auc", reference: str = "finetune",
+                  iid_split: str = "iid", confidence: float = 0.95, n_resamples: int = 2000,
+                  random_state: int = 0) -> ShiftComparison:
+    """i.i.d. vs shift score per method, the drop under shift, and whether each method reduces
+    the drop of ``reference`` (all with bootstrap CIs of the mean at level ``confidence``)."""
+    runs = _ok(runs, metric)
+    settings = {"ci_statistic": "mean", "confidence": confidence, "n_resamples": n_resamples,
+                "random_state": random_state}
+    scores = summarize(runs, metric, by=("split", "method"), **settings)
+    drops = shift_drops(runs, metric, iid_split)
+    drop_table = summarize(drops.dropna(subset=["drop"]), "drop", by=("split", "method"), **settings)
+    rows = []
+    for split, group in drops.groupby("split", sort=False):
+        for method in group["method"].unique():
+            if method == reference:
+                continue
+            paired = drop_reduction(group, method, reference)
+            row = {"split": split, "method": method, "n": len(paired), "mean": np.nan,
+                   "ci_low": np.nan, "ci_high": np.nan}
+            if len(paired):
+                summary = summarize(paired.assign(method=method), "reduction", **settings).iloc[0]
+                row.update(mean=summary["mean"], ci_low=summary["ci_low"], ci_high=summary["ci_high"])
+            row["verdict"] = _verdict(row["n"], row["ci_low"], row["ci_high"])
+            rows.append(row)
+    columns = ["split", "method", "n", "mean", "ci_low", "ci_high", "verdict"]
+    reduction = pd.DataFrame(rows, columns=columns).set_index(["split", "method"])
+    return ShiftComparison(_in_order(scores, runs), _in_order(drop_table, runs),
+                           _in_order(reduction, runs), metric, reference)
+
+
+def plot_shift(comparison: ShiftComparison, methods=None):
+    """Two panels: mean score per method under each split, and the mean drop per method under
+    each shift split, with CIs. Returns the matplotlib Figure."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    panels = ((axes[0], comparison.scores, comparison.metric),
+              (axes[1], comparison.drops, f"drop in {comparison.metric} (i.i.d. - shift)"))
+    colors = {split: f"C{i}" for i, split in
+              enumerate(dict.fromkeys(comparison.scores.index.get_level_values("split")))}
+    for ax, table, label in panels:
+        splits = list(dict.fromkeys(table.index.get_level_values("split")))
+        names = list(dict.fromkeys(table.index.get_level_values("method"))) if methods is None else list(methods)
+        width = 0.8 / max(len(splits), 1)
+        for i, split in enumerate(splits):
+            part = table.xs(split, level="split").reindex(names)
+            x = np.arange(len(names)) + (i - (len(splits) - 1) / 2) * width
+            error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
+            ax.errorbar(x, part["mean"], yerr=error, fmt="o", capsize=3, label=split, color=colors[split])
+        ax.set_xticks(np.arange(len(names)), names, rotation=20)
+        ax.set_ylabel(label)
+        ax.legend(title="split", fontsize="small")
+    axes[1].axhline(0, color="grey", lw=0.8)
+    fig.tight_layout()
+    return fig
