@@ -97,9 +97,41 @@ def test_export_writes_fp16_weights_and_card_from_log(config_path, tmp_path):
     assert all(v.dtype == torch.float16 for v in payload["state_dict"].values() if v.is_floating_point())
     best_auc = max(e["mean_auc"] for e in read_log(out) if e["event"] == "eval")
     text = card.read_text()
-    assert f"({best_auc:.3f} on breast_cancer)" in text and "breast_cancer 0.123" in text
+    assert f"({best_auc:.3f} on breast_cancer;" in text and "breast_cancer 0.123" in text
+    assert "### Stage 1" in text and "### Stage 2" not in text
     assert json.loads(json.dumps(payload["meta"]["run_config"]))["seed"] == 3
     reloaded = load_model("default", path=weights)
     best = load_model("default", path=out / "best.pt")
     for name, value in best.state_dict().items():
         torch.testing.assert_close(reloaded.state_dict()[name], value, atol=2e-3, rtol=2e-3)
+
+
+def test_second_stage_warm_starts_and_the_card_covers_both_stages(tmp_path):
+    stage1 = load_config_from(tmp_path, "one.yaml", TINY)
+    Pretrainer(stage1, tmp_path / "one", "cpu").run(resume=False)
+    stage2 = load_config_from(tmp_path, "two.yaml", dict(TINY, init_from=str(tmp_path / "one" / "best.pt"),
+                                                           train=dict(TINY["train"], steps=3)))
+    warm = Pretrainer(stage2, tmp_path / "two", "cpu")
+    warm.warm_start(stage2["init_from"])
+    first = load_model("default", path=tmp_path / "one" / "best.pt")
+    for name, value in first.state_dict().items():
+        torch.testing.assert_close(warm.model.state_dict()[name], value, rtol=0, atol=0)
+    Pretrainer(stage2, tmp_path / "two", "cpu").run(resume=False)
+    assert [e["step"] for e in read_log(tmp_path / "two") if e["event"] == "stop"] == [3]
+    report = dict(folds=1, n_context=64, max_test=64, table="dataset tfm")
+    _, card = export_checkpoint(tmp_path / "two", tmp_path / "ship", report)
+    text = card.read_text()
+    assert "### Stage 1: `one`" in text and "### Stage 2: `two`" in text
+    assert f"warm-started from `{tmp_path / 'one' / 'best.pt'}`" in text
+
+
+def test_warm_start_from_a_missing_checkpoint_is_a_clear_error(tmp_path):
+    config = load_config_from(tmp_path, "two.yaml", dict(TINY, init_from=str(tmp_path / "nope" / "best.pt")))
+    with pytest.raises(FileNotFoundError, match="init_from: no checkpoint"):
+        Pretrainer(config, tmp_path / "two", "cpu").run(resume=False)
+
+
+def load_config_from(tmp_path, name: str, raw: dict) -> dict:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(raw))
+    return load_config(path)

@@ -297,10 +297,31 @@ def read_log(run_dir: str | Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def run_stages(run_dir: str | Path) -> list[dict]:
+    """The chain of runs behind ``run_dir``, earliest first, following ``init_from`` warm starts.
+
+    Each stage: ``run_dir``, ``events`` (its log) and ``config`` (its latest start's config).
+    ``init_from`` paths are resolved like the pretraining command does (relative to the working
+    directory, then to the repository root)."""
+    stages, run_dir = [], Path(run_dir)
+    while True:
+        events = read_log(run_dir)
+        config = [e for e in events if e["event"] == "start"][-1]["config"]
+        stages.insert(0, dict(run_dir=run_dir, events=events, config=config))
+        if not config.get("init_from"):
+            return stages
+        parent = Path(config["init_from"]).parent
+        run_dir = parent if parent.is_dir() else Path(__file__).resolve().parents[2] / parent
+        if not (run_dir / "log.jsonl").is_file():
+            raise FileNotFoundError(f"stage {stages[0]['run_dir']} warm-started from {config['init_from']}, "
+                                    f"but {run_dir}/log.jsonl is missing: the model card needs every stage's log")
+
+
 def export_checkpoint(run_dir: str | Path, checkpoint_dir: str | Path, benchmark: dict,
                       best: dict | None = None) -> list[Path]:
-    """Ship a run's best weights as fp16 ``default.pt`` plus ``MODEL_CARD.md`` built from the run's
-    log and a ``benchmarks/zero_shot.py`` report (``benchmark``: its ``--json`` content).
+    """Ship a run's best weights as fp16 ``default.pt`` plus ``MODEL_CARD.md`` built from the logs
+    of the run and of every stage it warm-started from, and a ``benchmarks/zero_shot.py`` report
+    (``benchmark``: its ``--json`` content).
 
     ``best`` is the loaded ``best.pt`` payload that was benchmarked (read from ``run_dir`` when
     omitted; pass it when training may have replaced ``best.pt`` since the benchmark started).
@@ -311,21 +332,19 @@ def export_checkpoint(run_dir: str | Path, checkpoint_dir: str | Path, benchmark
     if best is None:
         best = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=True)
     model = standin_from_payload(best)
-    events = read_log(run_dir)
-    config = [e for e in events if e["event"] == "start"][-1]["config"]
-    meta = dict(best["meta"], run_config=config)
+    stages = run_stages(run_dir)
+    meta = dict(best["meta"], run_config=stages[-1]["config"],
+                earlier_stages=[stage["config"] for stage in stages[:-1]])
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     weights_path, card_path = checkpoint_dir / "default.pt", checkpoint_dir / "MODEL_CARD.md"
     torch.save(weights_payload(model, meta, half=True), weights_path)
-    card_path.write_text(model_card(model, config, events, best["meta"], benchmark,
-                                    weights_path.stat().st_size))
+    card_path.write_text(model_card(model, stages, best["meta"], benchmark, weights_path.stat().st_size))
     return [weights_path, card_path]
 
 
-def model_card(model: StandinTFM, config: dict, events: list[dict], best: dict, benchmark: dict,
-               size_bytes: int) -> str:
-    """Markdown model card; every number comes from the run log or the benchmark report
-    (``config`` is the latest start's; changes made on resuming are listed)."""
+def _stage_section(number: int, stage: dict) -> list[str]:
+    """Model-card lines of one pretraining stage: config, steps, wall time, loss curve, probe."""
+    config, events = stage["config"], stage["events"]
     train_events = [e for e in events if e["event"] == "train"]
     evals = [e for e in events if e["event"] == "eval"]
     starts = [e for e in events if e["event"] == "start"]
@@ -336,12 +355,46 @@ def model_card(model: StandinTFM, config: dict, events: list[dict], best: dict, 
                if before["config"][section].get(key) != value]
     last = max((e for e in events if "elapsed_s" in e), key=lambda e: e["step"])
     curve_steps = train_events[:: max(1, len(train_events) // 10)] + train_events[-1:]
+    probe = list(evals[-1]["auc"]) if evals else []
+    return [
+        f"### Stage {number}: `{stage['run_dir'].name}`",
+        f"- Prior: `causalmix.models.prior.SyntheticPrior` with `{json.dumps(config['prior'])}` "
+        "(random MLP-SCM and random tree-ensemble tables).",
+        f"- Training config (latest start): `{json.dumps(config['train'])}`, seed {config['seed']}"
+        + (f"; weights warm-started from `{config['init_from']}`." if config.get("init_from") else "; "
+           "random initialisation."),
+        *(f"- Config changed on resume: {change}." for change in changes),
+        f"- Runs (starts/resumes): {len(starts)} on {sorted({e['device'] for e in starts})} with "
+        f"{sorted({e['threads'] for e in starts})} thread(s); steps done: {last['step']}; wall time: "
+        f"{last['elapsed_s'] / 60:.1f} min.",
+        "",
+        "Loss curve (mean query cross-entropy over the last logging window):",
+        "",
+        "| step | loss | lr | steps/s | elapsed (min) |",
+        "|---|---|---|---|---|",
+        *(f"| {e['step']} | {e['loss']:.4f} | {e['lr']:.2e} | {e['steps_per_s']:.2f} | {e['elapsed_s'] / 60:.1f} |"
+          for e in dict((e["step"], e) for e in curve_steps).values()),
+        "",
+        "Zero-shot probe during training (fold 0, 512 context rows):",
+        "",
+        "| step | " + " | ".join(probe) + " | mean |",
+        "|---|" + "---|" * (len(probe) + 1),
+        *(f"| {e['step']} | " + " | ".join(f"{e['auc'][k]:.3f}" for k in probe)
+          + f" | {e['mean_auc']:.3f} |" for e in evals if list(e["auc"]) == probe),
+        "",
+    ]
+
+
+def model_card(model: StandinTFM, stages: list[dict], best: dict, benchmark: dict,
+               size_bytes: int) -> str:
+    """Markdown model card; every number comes from the stages' logs (:func:`run_stages`) or the
+    benchmark report."""
     n_parameters = sum(p.numel() for p in model.parameters())
     limits = model.limits
     lines = [
         "# Stand-in TFM `default.pt` — model card",
         "",
-        "Generated by `causalmix.models.pretrain.export_checkpoint` from the run log and "
+        "Generated by `causalmix.models.pretrain.export_checkpoint` from the pretraining logs and "
         "`benchmarks/zero_shot.py`; do not edit by hand.",
         "",
         "## Model",
@@ -353,29 +406,12 @@ def model_card(model: StandinTFM, config: dict, events: list[dict], best: dict, 
         f"- Weights stored in fp16 ({size_bytes / 1e6:.2f} MB), loaded as fp32 by `load_model('default')`.",
         "",
         "## Pretraining",
-        f"- Prior: `causalmix.models.prior.SyntheticPrior` with `{json.dumps(config['prior'])}` "
-        "(random MLP-SCM and random tree-ensemble tables).",
-        f"- Training config (latest start): `{json.dumps(config['train'])}`, seed {config['seed']}.",
-        *(f"- Config changed on resume: {change}." for change in changes),
-        f"- Runs (starts/resumes): {len(starts)} on {sorted({e['device'] for e in starts})}; "
-        f"steps done: {last['step']}; wall time: {last['elapsed_s'] / 60:.1f} min.",
-        f"- Shipped weights: step {best['step']}, the best mean ROC-AUC of the periodic zero-shot probe "
-        f"({best['mean_auc']:.3f} on {', '.join(best['auc'])}).",
+        f"{len(stages)} stage(s), each warm-starting from the previous one's best weights. Shipped weights: "
+        f"step {best['step']} of the last stage, the best mean ROC-AUC of its periodic zero-shot probe "
+        f"({best['mean_auc']:.3f} on {', '.join(best['auc'])}; these mirror datasets are also part of "
+        "the benchmark below, so that selection is mildly optimistic for them).",
         "",
-        "Loss curve (mean query cross-entropy over the last logging window):",
-        "",
-        "| step | loss | lr | elapsed (min) |",
-        "|---|---|---|---|",
-        *(f"| {e['step']} | {e['loss']:.4f} | {e['lr']:.2e} | {e['elapsed_s'] / 60:.1f} |"
-          for e in dict((e["step"], e) for e in curve_steps).values()),
-        "",
-        "Zero-shot probe during training (fold 0, 512 context rows):",
-        "",
-        "| step | " + " | ".join(best["auc"]) + " | mean |",
-        "|---|" + "---|" * (len(best["auc"]) + 1),
-        *(f"| {e['step']} | " + " | ".join(f"{e['auc'][k]:.3f}" for k in best["auc"])
-          + f" | {e['mean_auc']:.3f} |" for e in evals),
-        "",
+        *[line for number, stage in enumerate(stages, 1) for line in _stage_section(number, stage)],
         "## Zero-shot benchmark (`benchmarks/zero_shot.py`)",
         f"{benchmark['folds']} folds, {benchmark['n_context']} context rows, at most "
         f"{benchmark['max_test']} test rows per fold; mean ROC-AUC per dataset "
@@ -389,8 +425,9 @@ def model_card(model: StandinTFM, config: dict, events: list[dict], best: dict, 
         "- A small CPU-pretrained stand-in for Mitra so that fine-tuning experiments can run offline; "
         "it is far smaller and far less pretrained than Mitra or TabPFN, so absolute numbers are not "
         "comparable to those models.",
-        "- Reproduce: `causalmix pretrain configs/pretrain.yaml --out runs/pretrain` (re-run to resume), "
-        "then `python benchmarks/zero_shot.py --export-run runs/pretrain --json zero_shot.json`.",
+        "- Reproduce: run the stages' configs in order, `causalmix pretrain CONFIG` each (re-run to "
+        "resume; outputs " + ", ".join(f"`{stage['config']['out']}`" for stage in stages) + "), then "
+        f"`python benchmarks/zero_shot.py --export-run {stages[-1]['config']['out']} --json zero_shot.json`.",
         "",
     ]
     return "\n".join(lines)
