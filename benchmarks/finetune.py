@@ -30,7 +30,8 @@ import torch
 
 from causalmix import FineTunedClassifier, TFMClassifier
 from causalmix.data import load_dataset
-from causalmix.finetune import FineTuneSettings, resolve_device
+from causalmix.finetune import FineTuneSettings
+from causalmix.models.base import resolve_device
 from causalmix.splits import make_split
 
 

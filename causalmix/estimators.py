@@ -26,9 +26,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from causalmix.augment.base import Augmenter
-from causalmix.finetune import (FineTuneSettings, Rows, fine_tune, predict_proba_in_context,
-                                resolve_device, stratified_cap)
-from causalmix.models.base import TabularModel, feature_subset
+from causalmix.finetune import FineTuneSettings, Rows, fine_tune, stratified_cap
+from causalmix.models.base import TabularModel, feature_subset, predict_proba_in_context, resolve_device
 from causalmix.preprocessing import LabelEncoder
 from causalmix.splits import stratified_subsample
 
@@ -111,8 +110,8 @@ class _InContextClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities (n_rows, n_classes), columns in the order of ``classes_``."""
         check_is_fitted(self, "context_")
         x = self._encode(_as_frame(X))
-        return predict_proba_in_context(self.model_, self.context_, x, len(self.classes_),
-                                        self.batch_size, self.mixed_precision)
+        return predict_proba_in_context(self.model_, self.context_.x, self.context_.y, x,
+                                        len(self.classes_), self.batch_size, self.mixed_precision)
 
     def predict(self, X) -> np.ndarray:
         """The most probable class label of each row (n_rows,)."""

@@ -21,7 +21,6 @@ encoding from pandas.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import time
@@ -33,7 +32,7 @@ import torch
 from tqdm import tqdm
 
 from causalmix.metrics.scores import log_loss, roc_auc
-from causalmix.models.base import TabularModel, to_tensor
+from causalmix.models.base import TabularModel, autocast, predict_proba_in_context, to_tensor
 from causalmix.splits import stratified_subsample
 
 SYNTHETIC_ROLES = ("both", "context", "query")
@@ -147,40 +146,6 @@ class FineTuneResult:
     stop_reason: str
 
 
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``device``, or CUDA when available and the CPU otherwise."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def _autocast(device: torch.device, mixed_precision: bool | None):
-    enabled = device.type == "cuda" if mixed_precision is None else mixed_precision
-    if not enabled:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
-
-
-def predict_proba_in_context(model: TabularModel, context: Rows, x_query: np.ndarray, n_classes: int,
-                             batch_size: int = 1024, mixed_precision: bool | None = None) -> np.ndarray:
-    """Class probabilities (n_query, n_classes) of ``x_query`` (n_query, n_features) given ``context``.
-
-    Queries go through the model ``batch_size`` rows at a time, each batch with the full context;
-    the model is left in eval mode.
-    """
-    device = next(model.parameters()).device
-    model.eval()
-    x_context = to_tensor(context.x, device=device)[None]
-    y_context = to_tensor(context.y, dtype=torch.long, device=device)[None]
-    out = []
-    with torch.inference_mode(), _autocast(device, mixed_precision):
-        for start in range(0, len(x_query), batch_size):
-            x = to_tensor(x_query[start:start + batch_size], device=device)[None]
-            logits = model(x_context, y_context, x)[0, :, :n_classes]
-            out.append(torch.softmax(logits.double(), dim=-1).cpu().numpy())
-    return np.concatenate(out) if out else np.empty((0, n_classes))
-
-
 def stratified_cap(y: np.ndarray, n_max: int, rng: np.random.Generator) -> np.ndarray:
     """Sorted positions of at most ``n_max`` rows, stratified by class (at least one per class)."""
     if len(y) <= n_max:
@@ -254,8 +219,8 @@ def _concat(parts: list[Rows]) -> Rows:
 def _scores(model: TabularModel, context: Rows, rows: Rows, n_classes: int,
             settings: FineTuneSettings) -> tuple[float, float]:
     """(ROC-AUC, log loss) on ``rows``; ROC-AUC is NaN when ``rows`` hold a single class."""
-    proba = predict_proba_in_context(model, context, rows.x, n_classes, settings.batch_size,
-                                     settings.mixed_precision)
+    proba = predict_proba_in_context(model, context.x, context.y, rows.x, n_classes,
+                                     settings.batch_size, settings.mixed_precision)
     classes = np.arange(n_classes)
     auc = roc_auc(rows.y, proba, classes) if len(np.unique(rows.y)) > 1 else math.nan
     return auc, log_loss(rows.y, proba, classes)
@@ -315,7 +280,7 @@ def fine_tune(model: TabularModel, train: Rows, val: Rows, n_classes: int,
         for step in bar:
             context, query = sampler.draw()
             model.train()
-            with _autocast(device, settings.mixed_precision):
+            with autocast(device, settings.mixed_precision):
                 logits = model(to_tensor(context.x, device=device)[None],
                                to_tensor(context.y, dtype=torch.long, device=device)[None],
                                to_tensor(query.x, device=device)[None])[0, :, :n_classes]

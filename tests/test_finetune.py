@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from causalmix.finetune import (CURVE_COLUMNS, FineTuneSettings, Rows, _EpisodeSampler, fine_tune,
-                                predict_proba_in_context)
+from causalmix.finetune import CURVE_COLUMNS, FineTuneSettings, Rows, _EpisodeSampler, fine_tune
 from causalmix.metrics.scores import log_loss, roc_auc
+from causalmix.models.base import predict_proba_in_context
 from causalmix.models.standin import StandinTFM
 
 pytestmark = [pytest.mark.filterwarnings("ignore:No stand-in checkpoint"),
@@ -75,7 +75,7 @@ def test_last_step_is_evaluated_when_not_a_multiple_of_eval_every():
 def test_validation_is_predicted_with_the_real_training_rows_as_context():
     train, val = _table(60, 2, 1), _table(30, 2, 2)
     model = _model()
-    expected = predict_proba_in_context(model, train, val.x, 2)
+    expected = predict_proba_in_context(model, train.x, train.y, val.x, 2)
     result = fine_tune(model, train, val, 2, _settings(max_steps=0),
                        synthetic=_synthetic(200, 2, 5), progress=False)
     row = result.curve.iloc[0]
@@ -120,7 +120,8 @@ def test_fine_tuning_learns_and_keeps_the_best_validation_step(tuned):
     assert curve["train_loss"].iloc[-1] < curve["train_loss"].iloc[1]
     # The model holds the weights of the best step: its validation scores are reproduced.
     val = _table(30, 2, 2)
-    proba = predict_proba_in_context(model, _table(60, 2, 1), val.x, 2)
+    context = _table(60, 2, 1)
+    proba = predict_proba_in_context(model, context.x, context.y, val.x, 2)
     assert log_loss(val.y, proba, [0, 1]) == pytest.approx(best["val_log_loss"], rel=1e-5)
 
 

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import torch
 
-from causalmix.finetune import resolve_device
-from causalmix.models.base import ModelLimits, TabularModel
+from causalmix.models.base import ModelLimits, TabularModel, resolve_device
 from causalmix.preprocessing import TablePreprocessor
 
 HUB_REPO = "autogluon/mitra-classifier"
