@@ -162,6 +162,9 @@ def test_default_split_keeps_run_ids_and_shift_splits_get_their_own():
     assert [r.split.name for r in both] == ["iid", "quantile", "upper"]
     assert both[0].run_id == plain[0] and len({r.run_id for r in both}) == 3
     assert len({r.random_state for r in both}) == 1  # common random numbers across splits
+    augmented = expand(load_config({**BASE, "datasets": ["wine", "iris"], "methods": ["smote"],
+                                    "split": [{"strategy": "iid"}, {"strategy": "quantile"}]}))
+    assert len({r.synthetic_id for r in augmented}) == 4  # one sample per (dataset, split)
 
 
 def test_tiny_shift_grid_end_to_end(tmp_path):

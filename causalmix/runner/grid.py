@@ -92,8 +92,8 @@ def model_fingerprint(model: str) -> str:
 
 def _split_settings(split: SplitConfig) -> dict:
     """The split entry as hashed: nothing for the default i.i.d. split (ids as before splits)."""
-    return {} if split.is_default else {"split": {"name": split.name, "strategy": split.strategy,
-                                                  "params": split.params}}
+    return {} if split.is_default else {"split_entry": {"name": split.name, "strategy": split.strategy,
+                                                        "params": split.params}}
 
 
 def _config_hash(config: ExperimentConfig, method: MethodConfig, fingerprint: str,
