@@ -91,9 +91,9 @@ class CausalMixAugmenter(Augmenter):
     possible_dsep_depth : largest conditioning set of FCI's possible-d-sep step (0 skips it).
     ci_test : ``"auto"`` (G-square if every node is discrete, else Fisher-z), ``"fisherz"``,
         ``"gsq"``, ``"chisq"`` or ``"kci"`` (kernel test, O(n^3); opt-in).
-    mechanisms : SCM model policy, one of ``"auto"`` (per node, linear/logistic or histogram
-        gradient boosting, whichever predicts a holdout of the node's rows better), ``"linear"``,
-        ``"boosting"``, ``"good"``, ``"better"`` (``causalmix.augment.scm``).
+    mechanisms : SCM model policy, one of ``"auto"`` (histogram gradient boosting, linear/logistic
+        models for tables under 80 rows), ``"linear"``, ``"boosting"``, ``"good"``, ``"better"``
+        (``causalmix.augment.scm``).
     max_discrete_levels : integer columns with at most this many values become categorical nodes.
     max_levels, min_level_count : categorical levels beyond the ``max_levels`` most frequent or
         seen fewer than ``min_level_count`` times are pooled into one rare level.

@@ -47,10 +47,12 @@ from causallearn.utils.DepthChoiceGenerator import DepthChoiceGenerator
 from causallearn.utils.cit import CIT, CIT_Base, register_ci_test
 from causallearn.utils.FAS import fas
 from joblib import Parallel, delayed
+from scipy import special
 
 ALGORITHMS = ("pc", "fci")
 CI_TESTS = ("auto", "fisherz", "gsq", "chisq", "kci")
 FAST_FISHERZ = "causalmix_fisherz"
+FAST_GSQ = "causalmix_gsq"
 # Marks of causal-learn's ``graph[i, j]`` -> probability that the mark at ``i`` is an arrowhead.
 _HEAD_PROBABILITY = {-1: 0.0, 1: 1.0, 2: 0.5}
 
@@ -112,16 +114,73 @@ class FastFisherZ(CIT_Base):
 register_ci_test(FAST_FISHERZ, FastFisherZ)
 
 
-def choose_ci_test(discrete: Sequence[bool], ci_test: str = "auto") -> str:
-    """causal-learn test name: ``gsq`` when every node is discrete, else the fast Fisher-z.
+class FastGSquare(CIT_Base):
+    """G-square test for discrete variables, the statistic and degrees of freedom of causal-learn's
+    ``gsq`` (strata of the conditioning set that never occur are dropped, and so are, per
+    stratum, levels of ``X`` or ``Y`` that do not occur in it; ``p = 1`` at zero degrees of freedom).
 
-    ``kci`` (kernel test, O(n^3)) is only used when asked for explicitly.
+    Faster than causal-learn's (about ten times on 25 discrete nodes, where ``gsq`` took a minute
+    per fit): the p-value comes from ``scipy.special.chdtrc`` instead of ``scipy.stats.chi2.sf``,
+    the count table from one ``bincount`` over precomputed level codes, and p-values go to a plain
+    dict that PC and FCI on the same resample share (``pvalue_cache``).
+    """
+
+    def __init__(self, data: np.ndarray, pvalue_cache: dict | None = None, **kwargs):
+        codes = np.column_stack([np.unique(column, return_inverse=True)[1] for column in data.T]).astype(np.int64)
+        super().__init__(codes, **kwargs)
+        self.check_cache_method_consistent(FAST_GSQ, "none")
+        self.assert_input_data_is_valid()
+        self.columns = [np.ascontiguousarray(codes[:, i]) for i in range(codes.shape[1])]
+        self.cardinalities = [int(column.max()) + 1 for column in self.columns]
+        self.shared_cache = {} if pvalue_cache is None else pvalue_cache
+
+    def __call__(self, X, Y, condition_set=None) -> float:
+        x, y = (int(X), int(Y)) if X < Y else (int(Y), int(X))
+        given = tuple(sorted(int(c) for c in condition_set)) if condition_set is not None else ()
+        key = (x, y, given)
+        p_value = self.shared_cache.get(key)
+        if p_value is None:
+            p_value = self.shared_cache[key] = self._p_value(x, y, given)
+        return p_value
+
+    def _p_value(self, x: int, y: int, given: tuple[int, ...]) -> float:
+        n_x, n_y = self.cardinalities[x], self.cardinalities[y]
+        stratum, n_strata = 0, 1
+        for z in given:
+            stratum = stratum * self.cardinalities[z] + self.columns[z]
+            n_strata *= self.cardinalities[z]
+        if n_strata * n_x * n_y > 100_000:  # many level combinations: index only the occurring strata
+            occurring, stratum = np.unique(stratum, return_inverse=True)
+            n_strata = len(occurring)
+        cells = (stratum * n_x + self.columns[x]) * n_y + self.columns[y]
+        counts = np.bincount(cells, minlength=n_strata * n_x * n_y).reshape(n_strata, n_x, n_y)
+        x_counts, y_counts = counts.sum(axis=2), counts.sum(axis=1)
+        stratum_counts = x_counts.sum(axis=1)
+        present = stratum_counts > 0
+        counts, x_counts, y_counts = counts[present], x_counts[present], y_counts[present]
+        dof = int(np.sum((np.count_nonzero(x_counts, axis=1) - 1) * (np.count_nonzero(y_counts, axis=1) - 1)))
+        if dof <= 0:
+            return 1.0
+        expected = x_counts[:, :, None] * y_counts[:, None, :] / stratum_counts[present][:, None, None]
+        observed = counts > 0
+        statistic = 2.0 * float(np.sum(counts[observed] * np.log(counts[observed] / expected[observed])))
+        return float(special.chdtrc(dof, max(statistic, 0.0)))
+
+
+register_ci_test(FAST_GSQ, FastGSquare)
+
+
+def choose_ci_test(discrete: Sequence[bool], ci_test: str = "auto") -> str:
+    """causal-learn test name: the fast G-square when every node is discrete, else the fast Fisher-z.
+
+    ``"fisherz"`` and ``"gsq"`` name the fast versions of those tests; ``kci`` (kernel test,
+    O(n^3)) is only used when asked for explicitly.
     """
     if ci_test not in CI_TESTS:
         raise ValueError(f"ci_test must be one of {CI_TESTS}, got {ci_test!r}.")
     if ci_test == "auto":
-        return "gsq" if len(discrete) and all(discrete) else FAST_FISHERZ
-    return FAST_FISHERZ if ci_test == "fisherz" else ci_test
+        ci_test = "gsq" if len(discrete) and all(discrete) else "fisherz"
+    return {"fisherz": FAST_FISHERZ, "gsq": FAST_GSQ}.get(ci_test, ci_test)
 
 
 def orientation_votes(graph: np.ndarray) -> np.ndarray:
@@ -138,7 +197,7 @@ def orientation_votes(graph: np.ndarray) -> np.ndarray:
 
 def run_pc(data: np.ndarray, ci_test: str, alpha: float, max_depth: int | None, pvalue_cache: dict) -> np.ndarray:
     """PC-stable's CPDAG as a causal-learn endpoint matrix (d, d)."""
-    kwargs = {"pvalue_cache": pvalue_cache} if ci_test == FAST_FISHERZ else {}
+    kwargs = {"pvalue_cache": pvalue_cache} if ci_test in (FAST_FISHERZ, FAST_GSQ) else {}
     with contextlib.redirect_stdout(io.StringIO()):
         graph = pc(data, alpha=alpha, indep_test=ci_test, stable=True, show_progress=False,
                    max_k=max_depth, **kwargs)
@@ -153,7 +212,7 @@ def run_fci(data: np.ndarray, ci_test: str, alpha: float, max_depth: int | None,
     every possible-d-sep set (exponential in the graph's density); here the subsets are capped
     at ``possible_dsep_depth`` variables (0 skips the step, as RFCI-style approximations do).
     """
-    kwargs = {"pvalue_cache": pvalue_cache} if ci_test == FAST_FISHERZ else {}
+    kwargs = {"pvalue_cache": pvalue_cache} if ci_test in (FAST_FISHERZ, FAST_GSQ) else {}
     test = CIT(data, method=ci_test, **kwargs)
     nodes = []
     for i in range(data.shape[1]):
