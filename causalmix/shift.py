@@ -176,7 +176,7 @@ class DomainShift(ABC, BaseEstimator):
                     f"{self.strategy} shift ({rule}) leaves class(es) {classes} in the {part} domain "
                     f"of {name!r}; each class needs >= {minimum} row(s) there.", domains.description)
 
-    def _describe(self, source, target, feature=None, threshold=None, levels=None, cluster=None,
+    def _domains(self, source, target, feature=None, threshold=None, levels=None, cluster=None,
                   rule: str = "") -> Domains:
         if not len(source) or not len(target):
             raise ShiftNotApplicable(f"{self.strategy} shift ({rule}) leaves the "
@@ -243,7 +243,7 @@ class QuantileShift(DomainShift):
             in_source, rule = values >= threshold, f"{feature} < {threshold:.4g}"
         source = np.flatnonzero(known & in_source)
         target = np.flatnonzero(known & ~in_source)
-        return self._describe(source, target, feature=feature, threshold=threshold, rule=rule)
+        return self._domains(source, target, feature=feature, threshold=threshold, rule=rule)
 
 
 class CategoryShift(DomainShift):
@@ -304,7 +304,7 @@ class CategoryShift(DomainShift):
         known = column.notna().to_numpy()
         in_target = column.isin(levels).to_numpy()
         rule = f"{feature} in {levels}"
-        return self._describe(np.flatnonzero(known & ~in_target), np.flatnonzero(known & in_target),
+        return self._domains(np.flatnonzero(known & ~in_target), np.flatnonzero(known & in_target),
                               feature=feature, levels=levels, rule=rule)
 
 
@@ -350,7 +350,7 @@ class ClusterShift(DomainShift):
         by_size = np.argsort(-sizes, kind="stable")  # by_size[rank] = k-means label
         in_target = labels == by_size[cluster]
         rule = f"cluster {cluster} of {self.n_clusters} (k-means, {int(in_target.sum())} rows)"
-        return self._describe(np.flatnonzero(~in_target), np.flatnonzero(in_target),
+        return self._domains(np.flatnonzero(~in_target), np.flatnonzero(in_target),
                               cluster=cluster, rule=rule)
 
 

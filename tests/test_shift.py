@@ -4,6 +4,8 @@ causalmix.metrics.shift)."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,8 +17,10 @@ from causalmix.data import load_dataset
 from causalmix.data.errors import DatasetError
 from causalmix.metrics.shift import compare_shift, drop_reduction, shift_drops
 from causalmix.runner import ConfigError, expand, load_config, run_experiment
+from causalmix.runner.storage import RECORDS, SPLIT_COLUMNS, consolidate
 from causalmix.shift import ClusterShift, QuantileShift, ShiftNotApplicable, make_shift
 
+REPO = Path(__file__).resolve().parents[1]
 STRATEGIES = [("quantile", {}), ("category", {}), ("cluster", {})]
 
 
@@ -165,6 +169,21 @@ def test_default_split_keeps_run_ids_and_shift_splits_get_their_own():
     augmented = expand(load_config({**BASE, "datasets": ["wine", "iris"], "methods": ["smote"],
                                     "split": [{"strategy": "iid"}, {"strategy": "quantile"}]}))
     assert len({r.synthetic_id for r in augmented}) == 4  # one sample per (dataset, split)
+
+
+def test_shipped_shift_config_validates(data_dir):
+    config = load_config(REPO / "configs" / "shift.yaml", data_dir=str(data_dir))
+    assert [s.strategy for s in config.splits][0] == "iid" and len(config.splits) >= 2
+    assert {"zero_shot", "finetune", "causalmix", "causalmix_interventional"} <= {m.name for m in config.methods}
+    assert config.method("causalmix_interventional").generator_params["intervention_scale"] > 1
+
+
+def test_results_written_before_split_strategies_read_as_iid(tmp_path):
+    shutil.copytree(REPO / "results" / "default" / RECORDS, tmp_path / RECORDS)
+    old = pd.read_parquet(REPO / "results" / "default" / "runs.parquet")
+    runs, _ = consolidate(tmp_path, list(old["run_id"]))
+    assert (runs["split"] == "iid").all()
+    pd.testing.assert_frame_equal(runs.drop(columns=[c for c in SPLIT_COLUMNS if c not in old]), old)
 
 
 def test_tiny_shift_grid_end_to_end(tmp_path):
