@@ -92,6 +92,11 @@ class ShiftSplit:
     description: dict
 
 
+def _hint(name, known) -> str:
+    matches = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.5)
+    return f" Did you mean {', '.join(map(repr, matches))}?" if matches else ""
+
+
 def _codes(y) -> np.ndarray:
     return pd.Series(y).astype("category").cat.codes.to_numpy()
 
@@ -111,9 +116,7 @@ def _ranked(X: pd.DataFrame, y, columns: list) -> list:
 def _check_feature(X: pd.DataFrame, feature, numeric: bool) -> None:
     kind = "numeric" if numeric else "categorical"
     if feature not in X.columns:
-        hint = difflib.get_close_matches(str(feature), [str(c) for c in X.columns], n=3, cutoff=0.5)
-        raise ValueError(f"Shift feature {feature!r} is not a column of the dataset."
-                         + (f" Did you mean {', '.join(map(repr, hint))}?" if hint else ""))
+        raise ValueError(f"Shift feature {feature!r} is not a column of the dataset.{_hint(feature, X.columns)}")
     if _is_numeric(X[feature]) != numeric:
         raise ValueError(f"Shift feature {feature!r} is not {kind} (dtype {X[feature].dtype}).")
 
@@ -333,8 +336,9 @@ class ClusterShift(DomainShift):
     def check_params(self) -> ClusterShift:
         if isinstance(self.n_clusters, bool) or not isinstance(self.n_clusters, int) or self.n_clusters < 2:
             raise ValueError(f"n_clusters must be an integer >= 2, got {self.n_clusters!r}.")
-        if self.cluster is not None and not (isinstance(self.cluster, int) and not isinstance(self.cluster, bool)
-                                             and 0 <= self.cluster < self.n_clusters):
+        cluster = self.cluster
+        if cluster is not None and (isinstance(cluster, bool) or not isinstance(cluster, int)
+                                    or not 0 <= cluster < self.n_clusters):
             raise ValueError(f"cluster must be null or an integer in 0..{self.n_clusters - 1}, "
                              f"got {self.cluster!r}.")
         return self
@@ -362,16 +366,14 @@ SHIFT_STRATEGIES: dict[str, type[DomainShift]] = {
 def make_shift(strategy: str, **params) -> DomainShift:
     """The shift strategy ``strategy`` with ``params``, checked; ``ValueError`` names the problem."""
     if strategy not in SHIFT_STRATEGIES:
-        hint = difflib.get_close_matches(str(strategy), SHIFT_STRATEGIES, n=1)
-        raise ValueError(f"Unknown shift strategy {strategy!r}." + (f" Did you mean {hint[0]!r}?" if hint else "")
-                         + f" Known: {', '.join(SHIFT_STRATEGIES)}.")
+        raise ValueError(f"Unknown shift strategy {strategy!r}.{_hint(strategy, SHIFT_STRATEGIES)} "
+                         f"Known: {', '.join(SHIFT_STRATEGIES)}.")
     cls = SHIFT_STRATEGIES[strategy]
     known = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     for key in params:
         if key not in known:
-            hint = difflib.get_close_matches(str(key), known, n=1)
-            raise ValueError(f"{strategy} shift: unknown parameter {key!r}."
-                             + (f" Did you mean {hint[0]!r}?" if hint else "") + f" Known: {', '.join(known)}.")
+            raise ValueError(f"{strategy} shift: unknown parameter {key!r}.{_hint(key, known)} "
+                             f"Known: {', '.join(known)}.")
     return cls(**params).check_params()
 
 

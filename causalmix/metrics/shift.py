@@ -143,7 +143,7 @@ def plot_shift(comparison: ShiftComparison, methods=None):
               enumerate(dict.fromkeys(comparison.scores.index.get_level_values("split")))}
     for ax, table, label in panels:
         splits = list(dict.fromkeys(table.index.get_level_values("split")))
-        names = list(dict.fromkeys(table.index.get_level_values("method"))) if methods is None else list(methods)
+        names = list(methods or dict.fromkeys(table.index.get_level_values("method")))
         width = 0.8 / max(len(splits), 1)
         for i, split in enumerate(splits):
             part = table.xs(split, level="split").reindex(names)

@@ -67,7 +67,6 @@ TOP_LEVEL = {"name", "description", "data_dir", "datasets", "n_folds", "folds", 
 IID = "iid"
 
 
-
 class ConfigError(ValueError):
     """An experiment config that cannot be run, with the reason."""
 

@@ -129,9 +129,8 @@ def empty_record(run: RunSpec) -> dict:
     return record
 
 
-def _split(run: RunSpec, record: dict) -> Split:
-    """The run's split; for a domain-shift split, its description goes into ``record``."""
-    dataset = _dataset(run.dataset, run.data_dir)
+def _split(run: RunSpec, dataset, record: dict) -> Split:
+    """The run's split of ``dataset``; a domain-shift split's description goes into ``record``."""
     if run.split.strategy == IID:
         return make_split(dataset.y, run.fold, run.n_train, run.val_fraction, run.seed, run.n_folds,
                           name=run.dataset)
@@ -186,7 +185,7 @@ def _execute(run: RunSpec, out_dir: Path, synthetic: _Synthetic) -> dict:
         warnings.simplefilter("always")
         try:
             dataset = _dataset(run.dataset, run.data_dir)
-            split = _split(run, record)
+            split = _split(run, dataset, record)
             parts = {part: (dataset.X.iloc[rows].reset_index(drop=True),
                             dataset.y.iloc[rows].reset_index(drop=True))
                      for part, rows in split.to_dict().items()}
