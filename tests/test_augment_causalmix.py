@@ -9,10 +9,11 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from causalmix.augment import make_augmenter
-from causalmix.augment.causalmix import CausalMixAugmenter
+from causalmix.augment.causalmix import CausalMixAugmenter, extrapolated_quantiles
 from causalmix.augment.dag_sampling import most_probable_dag, sample_dags
-from causalmix.augment.discovery import (edge_probabilities, orientation_votes, simulate_linear_gaussian,
-                                         structure_scores)
+from causalmix.augment.discovery import (FAST_GSQ, choose_ci_test, edge_probabilities, orientation_votes,
+                                         simulate_linear_gaussian, structure_scores)
+from causalmix.augment.statistical import from_normal_scores
 
 FAST = {"n_bootstrap": 1, "n_dags": 2}
 
@@ -84,6 +85,21 @@ def test_edge_probabilities_rejects_bad_input():
         edge_probabilities(np.array([[1.0, np.nan], [2.0, 3.0]]), ["a", "b"])
     with pytest.raises(ValueError, match="algorithms"):
         edge_probabilities(np.zeros((5, 2)), ["a", "b"], algorithms=("ges",))
+
+
+def test_fast_g_square_matches_causal_learn_and_is_chosen_for_discrete_tables():
+    from causallearn.utils.cit import CIT
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 3, 400)
+    b = (a + rng.integers(0, 2, 400)) % 4
+    data = np.column_stack([a, b, (b + rng.integers(0, 2, 400)) % 3, rng.integers(0, 5, 400),
+                            rng.integers(0, 2, 400)]).astype(float)
+    reference, fast = CIT(data, "gsq"), CIT(data, FAST_GSQ)
+    for x, y, given in [(0, 1, []), (0, 2, []), (0, 2, [1]), (0, 3, [1, 2]), (3, 4, [0, 1, 2]), (1, 4, [3])]:
+        assert fast(x, y, given) == pytest.approx(reference(x, y, given), abs=1e-12)
+    assert fast(0, 2, [1]) > 0.05 > fast(0, 2, [])  # a _||_ c | b, but not marginally
+    assert choose_ci_test([True, True]) == FAST_GSQ and choose_ci_test([True, False]) != FAST_GSQ
 
 
 # ------------------------------------------------------------------------ DAG sampling
@@ -169,6 +185,99 @@ def test_robust_to_constant_single_category_high_cardinality_nan_and_singleton_c
     assert X_syn["c"].isna().mean() == pytest.approx(X["c"].isna().mean(), abs=0.1)
     assert set(y_syn.unique()) <= {"no", "yes", "singleton"}
     assert (X_syn.dtypes == X.dtypes).all()
+
+
+def test_auto_mechanisms_are_boosting_except_on_tiny_tables():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import LinearRegression
+
+    def regressors(augmenter):
+        return {type(scm.causal_mechanism(node).prediction_model.sklearn_model)
+                for scm in augmenter.scms_ for node in scm.graph.nodes
+                if scm.graph.in_degree(node) and hasattr(scm.causal_mechanism(node), "prediction_model")}
+
+    X, y = mixed_table(n=200)
+    assert regressors(CausalMixAugmenter(**FAST).fit(X, y)) == {HistGradientBoostingRegressor}
+    assert regressors(CausalMixAugmenter(**FAST).fit(X.iloc[:60], y.iloc[:60])) == {LinearRegression}
+
+
+def test_near_duplicate_features_do_not_isolate_the_label():
+    """Three near-copies of one cause: conditioning on two removes each one's edge to the label."""
+    rng = np.random.default_rng(0)
+    radius = rng.normal(size=300)
+    X = pd.DataFrame({"radius": radius, "perimeter": radius + rng.normal(scale=0.05, size=300),
+                      "area": radius + rng.normal(scale=0.05, size=300), "noise": rng.normal(size=300)})
+    y = pd.Series(np.where(radius + rng.normal(scale=0.7, size=300) > 0, "m", "b"), name="y")
+    augmenter = CausalMixAugmenter(**FAST).fit(X, y)
+    assert augmenter.near_duplicates_ == {"perimeter": "radius", "area": "radius"}
+    assert augmenter.edge_probabilities_.loc["radius", "perimeter"] == 1.0
+    assert augmenter.most_probable_dag_.degree("y") > 0
+    X_syn, y_syn = augmenter.sample(2000, random_state=0)
+    assert X_syn["area"].corr(X_syn["radius"]) > 0.95
+    assert X_syn.loc[y_syn == "m", "perimeter"].mean() > X_syn.loc[y_syn == "b", "perimeter"].mean() + 0.5
+    isolated = CausalMixAugmenter(near_duplicate_correlation=None, **FAST).fit(X, y)
+    assert isolated.near_duplicates_ == {} and isolated.most_probable_dag_.degree("y") == 0
+
+
+# ------------------------------------------------------------------ interventional sampling
+def test_default_interventions_leave_the_samples_unchanged():
+    X, y = mixed_table()
+    augmenter = CausalMixAugmenter(**FAST).fit(X, y)
+    plain = augmenter.sample(500, random_state=3)
+    inactive = augmenter.set_params(intervention_nodes="all_features").sample(500, random_state=3)
+    pd.testing.assert_frame_equal(plain[0], inactive[0])
+    pd.testing.assert_series_equal(plain[1], inactive[1])
+    assert plain[0]["a"].between(X["a"].min(), X["a"].max()).all()
+
+
+def test_widening_the_roots_spreads_them_beyond_the_training_range():
+    X, y = mixed_table(n=300)
+    augmenter = CausalMixAugmenter(**FAST).fit(X, y)
+    roots = {node for scm in augmenter.scms_ for node in scm.graph.nodes if scm.graph.in_degree(node) == 0}
+    numeric_root = next(c for c in ("a", "b", "e") if c in roots)
+    plain = augmenter.sample(3000, random_state=0)[0][numeric_root]
+    wide, _ = augmenter.set_params(intervention_scale=2.0).sample(3000, random_state=0)
+    assert wide[numeric_root].std() > 1.6 * plain.std()
+    assert wide[numeric_root].max() > X[numeric_root].max() or wide[numeric_root].min() < X[numeric_root].min()
+    shifted, _ = augmenter.set_params(intervention_scale=1.0, intervention_shift=1.0).sample(3000, random_state=0)
+    assert shifted[numeric_root].mean() > plain.mean() + 0.5 * X[numeric_root].std()
+    again, _ = augmenter.sample(3000, random_state=0)
+    pd.testing.assert_frame_equal(shifted, again)
+
+
+def test_the_label_is_never_intervened_on():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    y = pd.Series(np.where(rng.random(300) < 0.9, "common", "rare"), name="y")  # independent: a root node
+    augmenter = CausalMixAugmenter(intervention_scale=50.0, intervention_nodes="roots", **FAST).fit(X, y)
+    assert all(scm.graph.in_degree("y") == 0 for scm in augmenter.scms_)
+    _, y_syn = augmenter.sample(4000, random_state=0)
+    assert (y_syn == "rare").mean() == pytest.approx(0.1, abs=0.03)  # flattened would be 0.5
+    with pytest.raises(ValueError, match="label"):
+        CausalMixAugmenter(intervention_nodes=["a", "y"], **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="not feature columns"):
+        CausalMixAugmenter(intervention_nodes=["z"], **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="intervention_scale"):
+        CausalMixAugmenter(intervention_scale=0.0, **FAST).fit(X, y)
+
+
+def test_widening_flattens_categorical_levels():
+    X, y = mixed_table(n=300)
+    X["c"] = pd.Categorical(np.where(np.arange(300) % 10 == 0, "high", "low"), categories=["high", "low"])
+    augmenter = CausalMixAugmenter(intervention_nodes=["c"], **FAST).fit(X, y)
+    plain = (augmenter.sample(4000, random_state=0)[0]["c"] == "high").mean()
+    flat = (augmenter.set_params(intervention_scale=4.0).sample(4000, random_state=0)[0]["c"] == "high").mean()
+    assert plain == pytest.approx(0.1, abs=0.03)
+    assert flat == pytest.approx(0.1 / 4 + 0.75 / 2, abs=0.04)
+
+
+def test_extrapolated_quantiles_continue_the_tails_linearly():
+    values = np.sort(np.random.default_rng(0).uniform(10, 20, 200))
+    inside = np.linspace(-2, 2, 9)
+    np.testing.assert_allclose(extrapolated_quantiles(inside, values), from_normal_scores(inside, values))
+    far = extrapolated_quantiles(np.array([-6.0, -5.0, 5.0, 6.0]), values)
+    assert far[0] < far[1] < 10 and 20 < far[2] < far[3]
+    assert far[3] - far[2] == pytest.approx(far[1] - far[0], rel=0.5)
 
 
 @pytest.mark.slow
