@@ -36,7 +36,9 @@ from causalmix.splits import make_split
 
 class NaivePipeline(CausalMixAugmenter):
     """The naive reference: one PC run (unlimited conditioning depth) on one resample of the
-    rows, one DAG consistent with it, DoWhy's ``gcm.auto`` GOOD mechanisms, fit, draw."""
+    rows, one DAG consistent with it, DoWhy's ``gcm.auto`` GOOD mechanisms, fit, draw. It shares
+    CausalMix's column encoding (normal scores, level pooling, near-duplicate merging), so the
+    comparison isolates discovery and mechanism fitting."""
 
     def __init__(self, random_state: int | None = 0):
         super().__init__(n_bootstrap=1, n_dags=1, algorithms=("pc",), max_depth=None, mechanisms="good",
