@@ -24,7 +24,9 @@ How columns become SCM nodes (our choices where the paper is silent):
   marginal and range; rounded for integer dtypes; set to NaN independently with the column's
   training missing rate;
 - columns constant in the training rows: left out of discovery and SCMs, filled with their value;
-- the label: a categorical node; every class keeps its own level.
+- the label: a categorical node; every class keeps its own level;
+- near-duplicate features (``|r| >= near_duplicate_correlation`` between discovery values): only
+  the first enters discovery; each other one gets it as its single parent (``P = 1``).
 
 For discovery, categorical nodes enter as their level codes (levels sorted by frequency), and
 the CI test is chosen from the node types (``choose_ci_test``). Conditioning sets are capped
@@ -49,6 +51,11 @@ changed and their descendants, the label included, are drawn again from the fitt
   by linear extrapolation of the empirical quantile function (``extrapolated_quantiles``), so
   widened or shifted numeric columns leave the training range in original units (integer columns
   are rounded, not clipped to their training range); without one, decoding is unchanged.
+
+The intervention parameters act in ``sample`` only, so one fitted augmenter can draw plain and
+interventional rows (``set_params(intervention_scale=2.0)``). Tree mechanisms (``"auto"``,
+``"boosting"``) are constant beyond the parent values seen in training, so descendants of a
+widened node follow it only within that range; ``mechanisms="linear"`` extrapolates.
 
 Defaults (``n_bootstrap=3``, ``n_dags=3``, ``alpha=0.05``, ``max_depth=2``, ``"auto"`` mechanisms)
 keep discovery + fit + sampling 10,000 rows near one to three seconds for 512 rows and up to 40

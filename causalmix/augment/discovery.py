@@ -149,9 +149,9 @@ class FastGSquare(CIT_Base):
         for z in given:
             stratum = stratum * self.cardinalities[z] + self.columns[z]
             n_strata *= self.cardinalities[z]
-        if n_strata * n_x * n_y > 100_000:  # many level combinations: index only the occurring strata
-            occurring, stratum = np.unique(stratum, return_inverse=True)
-            n_strata = len(occurring)
+            if n_strata * n_x * n_y > 100_000:  # many level combinations: index only the occurring ones
+                occurring, stratum = np.unique(stratum, return_inverse=True)
+                n_strata = len(occurring)
         cells = (stratum * n_x + self.columns[x]) * n_y + self.columns[y]
         counts = np.bincount(cells, minlength=n_strata * n_x * n_y).reshape(n_strata, n_x, n_y)
         x_counts, y_counts = counts.sum(axis=2), counts.sum(axis=1)
