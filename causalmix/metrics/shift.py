@@ -152,7 +152,8 @@ def plot_shift(comparison: ShiftComparison, methods=None):
             ax.errorbar(x, part["mean"], yerr=error, fmt="o", capsize=3, label=split, color=colors[split])
         ax.set_xticks(np.arange(len(names)), names, rotation=20)
         ax.set_ylabel(label)
-        ax.legend(title="split", fontsize="small")
     axes[1].axhline(0, color="grey", lw=0.8)
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, title="split", loc="upper center", ncol=len(labels), frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.86))
     return fig
