@@ -16,6 +16,7 @@ _LAZY = {
     "ConfigError": "causalmix.runner.config",
     "ExperimentConfig": "causalmix.runner.config",
     "MethodConfig": "causalmix.runner.config",
+    "SplitConfig": "causalmix.runner.config",
     "load_config": "causalmix.runner.config",
     "Summary": "causalmix.runner.experiment",
     "run_experiment": "causalmix.runner.experiment",
