@@ -35,9 +35,9 @@ class Results:
         return self.runs[self.runs["status"] == "ok"].reset_index(drop=True)
 
     def failures(self) -> pd.DataFrame:
-        """The runs that failed, with their error message."""
+        """The runs that failed, with their error message (skipped runs are not failures)."""
         columns = ["run_id", "dataset", "fold", "n_train", "seed", "method", "error"]
-        return self.runs.loc[self.runs["status"] != "ok", columns].reset_index(drop=True)
+        return self.runs.loc[self.runs["status"] == "error", columns].reset_index(drop=True)
 
 
 def load(path: str | Path) -> Results:

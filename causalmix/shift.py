@@ -46,7 +46,7 @@ from sklearn.cluster import KMeans
 from causalmix.data.errors import DatasetError
 from causalmix.data.summary import most_informative_features
 from causalmix.preprocessing import TablePreprocessor
-from causalmix.splits import Split, stratified_subsample
+from causalmix.splits import Split, scarce_split
 
 #: Rows each class needs in the source domain (stratified scarce sample and validation part) ...
 MIN_SOURCE_ROWS_PER_CLASS = 2
@@ -162,7 +162,10 @@ class DomainShift(ABC, BaseEstimator):
         self._check_classes(codes, labels, domains, name)
         rng = np.random.default_rng([seed, fold])
         try:
-            split = _scarce_split(codes, domains.source, domains.target, n_train, val_fraction, rng, name)
+            if n_train is not None and n_train > len(domains.source):
+                raise ShiftNotApplicable(f"the source domain of {name!r} has {len(domains.source)} rows, "
+                                         f"fewer than n_train={n_train}.")
+            split = scarce_split(codes, domains.source, domains.target, n_train, val_fraction, rng, name)
         except ShiftNotApplicable as error:
             raise ShiftNotApplicable(str(error), domains.description) from None
         return ShiftSplit(split=split, description=domains.description)
@@ -375,34 +378,3 @@ def make_shift(strategy: str, **params) -> DomainShift:
             raise ValueError(f"{strategy} shift: unknown parameter {key!r}.{_hint(key, known)} "
                              f"Known: {', '.join(known)}.")
     return cls(**params).check_params()
-
-
-def _scarce_split(codes: np.ndarray, source: np.ndarray, target: np.ndarray, n_train: int | None,
-                  val_fraction: float, rng: np.random.Generator, name: str) -> Split:
-    """``n_train`` stratified source rows (>= 2 per class; None = all) split into train and
-    validation (``val_fraction``, >= 1 per class) as in :func:`causalmix.splits.make_split`;
-    ``test`` = the target rows."""
-    n_classes = len(np.unique(codes[source]))
-    if n_train is not None:
-        if n_train < 2 * n_classes:
-            raise DatasetError(f"Dataset {name!r}: n_train={n_train} is too small to keep 2 rows of "
-                               f"each of {n_classes} classes.")
-        if n_train > len(source):
-            raise ShiftNotApplicable(f"the source domain of {name!r} has {len(source)} rows, fewer than "
-                                     f"n_train={n_train}.")
-        scarce = source[stratified_subsample(codes[source], n_train, rng, min_per_class=2)]
-    else:
-        scarce = source
-    if val_fraction == 0:
-        return Split(train=np.sort(scarce), val=np.array([], dtype=int), test=np.sort(target))
-    scarce_codes = codes[scarce]
-    n_val = max(int(round(val_fraction * len(scarce))), n_classes)
-    val_positions = stratified_subsample(scarce_codes, n_val, rng, min_per_class=1)
-    train_mask = np.ones(len(scarce), dtype=bool)
-    train_mask[val_positions] = False
-    missing = [c for c in np.unique(scarce_codes) if not np.any(train_mask & (scarce_codes == c))]
-    if missing:
-        raise DatasetError(f"Dataset {name!r}: val_fraction={val_fraction} leaves no row of class "
-                           f"code(s) {missing} in the training part.")
-    return Split(train=np.sort(scarce[train_mask]), val=np.sort(scarce[val_positions]),
-                 test=np.sort(target))

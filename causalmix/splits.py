@@ -99,22 +99,30 @@ def make_split(y, fold: int = 0, n_train: int | None = None, val_fraction: float
         raise DatasetError(f"Dataset {name!r}: val_fraction must be in [0, 1), got {val_fraction}.")
     codes = _codes(y)
     train_fold, test = outer_folds(codes, n_folds, seed, name)[fold]
-    rng = np.random.default_rng([seed, fold])
+    if n_train is not None and n_train > len(train_fold):
+        raise DatasetError(
+            f"Dataset {name!r}: n_train={n_train} exceeds the {len(train_fold)} rows of "
+            f"training fold {fold} ({len(codes)} rows in all)."
+        )
+    return scarce_split(codes, train_fold, test, n_train, val_fraction, np.random.default_rng([seed, fold]), name)
+
+
+def scarce_split(codes: np.ndarray, pool: np.ndarray, test: np.ndarray, n_train: int | None,
+                 val_fraction: float, rng: np.random.Generator, name: str = "dataset") -> Split:
+    """``n_train`` stratified rows of ``pool`` (>= 2 per class; None keeps all of it), of which
+    ``val_fraction`` (stratified, >= 1 per class, at least one row per class stays in train) become
+    the validation part; ``test`` as given. ``codes``: class codes of every row (n_rows,);
+    ``pool``/``test``: row positions. Needs ``n_train <= len(pool)``."""
     if n_train is not None:
-        if n_train > len(train_fold):
-            raise DatasetError(
-                f"Dataset {name!r}: n_train={n_train} exceeds the {len(train_fold)} rows of "
-                f"training fold {fold} ({len(codes)} rows in all)."
-            )
-        n_classes = len(np.unique(codes[train_fold]))
+        n_classes = len(np.unique(codes[pool]))
         if n_train < 2 * n_classes:
             raise DatasetError(
                 f"Dataset {name!r}: n_train={n_train} is too small to keep 2 rows of each of "
                 f"{n_classes} classes."
             )
-        scarce = train_fold[stratified_subsample(codes[train_fold], n_train, rng, min_per_class=2)]
+        scarce = pool[stratified_subsample(codes[pool], n_train, rng, min_per_class=2)]
     else:
-        scarce = train_fold
+        scarce = pool
     if val_fraction == 0:
         return Split(train=np.sort(scarce), val=np.array([], dtype=int), test=np.sort(test))
     scarce_codes = codes[scarce]
