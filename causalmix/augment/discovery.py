@@ -119,10 +119,12 @@ class FastGSquare(CIT_Base):
     ``gsq`` (strata of the conditioning set that never occur are dropped, and so are, per
     stratum, levels of ``X`` or ``Y`` that do not occur in it; ``p = 1`` at zero degrees of freedom).
 
-    Faster than causal-learn's (about ten times on 25 discrete nodes, where ``gsq`` took a minute
-    per fit): the p-value comes from ``scipy.special.chdtrc`` instead of ``scipy.stats.chi2.sf``,
-    the count table from one ``bincount`` over precomputed level codes, and p-values go to a plain
-    dict that PC and FCI on the same resample share (``pvalue_cache``).
+    Faster than causal-learn's: the p-value comes from ``scipy.special.chdtrc`` instead of
+    ``scipy.stats.chi2.sf``, the count table from one ``bincount`` over precomputed level codes
+    (about half the time per test), and p-values go to a plain dict that PC and FCI on the same
+    resample share (``pvalue_cache``), so FCI's adjacency search repeats no test. Default
+    discovery on in_vehicle_coupon_recommendation (25 discrete nodes, 512 rows) took 57 s with
+    ``gsq`` and 17 s with this test, with identical edge probabilities.
     """
 
     def __init__(self, data: np.ndarray, pvalue_cache: dict | None = None, **kwargs):
