@@ -10,6 +10,8 @@ linear-Gaussian SCMs. ``--naive`` adds the naive pipeline (one PC run, then
 ``gcm.auto.assign_causal_mechanisms`` GOOD, fit, draw) as generator ``naive``.
 
     python benchmarks/augment.py --generators causalmix,marginals,copula --naive --structure
+    python benchmarks/augment.py --generators causalmix,marginals,copula,smote,ctgan,tabebm \
+        --params '{"tabebm": {"sgld_steps": 50}}'      # per-generator parameters (JSON)
 """
 
 from __future__ import annotations
@@ -57,17 +59,22 @@ def main() -> None:
     parser.add_argument("--naive", action="store_true", help="add the naive PC + gcm.auto GOOD pipeline")
     parser.add_argument("--structure", action="store_true", help="also score discovery on linear-Gaussian SCMs")
     parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
+    parser.add_argument("--params", type=json.loads, default={},
+                        help='JSON: generator name -> constructor parameters, e.g. \'{"tabebm": {"sgld_steps": 50}}\'')
     parser.add_argument("--json", default=None, help="also write all results to this file")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    print(f"generator parameters: {json.dumps(args.params) if args.params else 'defaults'}; "
+          f"n_train={args.n_train}, n_samples={args.n_samples}, threads={args.threads}")
     with threadpool_limits(limits=args.threads):
         results = {}
         if args.structure:
             results["structure"] = structure_benchmark()
         generators = [g for g in args.generators.split(",") if g] + (["naive"] if args.naive else [])
         unknown = [g for g in generators if g not in AUGMENTERS and g != "naive"]
-        if unknown:
-            parser.error(f"unknown generators {unknown}; known: {', '.join(AUGMENTERS)}")
+        if unknown or set(args.params) - set(generators):
+            parser.error(f"unknown generators {unknown or sorted(set(args.params) - set(generators))}; "
+                         f"known: {', '.join(AUGMENTERS)}")
         results["datasets"] = fidelity_benchmark(generators, _datasets(args), args)
     if args.json:
         with open(args.json, "w") as handle:
@@ -81,8 +88,8 @@ def _datasets(args) -> list[str]:
     return sorted((d["name"] for d in index["datasets"] if d["n_features"] <= args.max_features), key=str.lower)
 
 
-def _make(name: str) -> Augmenter:
-    return NaivePipeline() if name == "naive" else make_augmenter(name)
+def _make(name: str, params: dict) -> Augmenter:
+    return NaivePipeline() if name == "naive" else make_augmenter(name, **params.get(name, {}))
 
 
 def fidelity_benchmark(generators: list[str], datasets: list[str], args) -> dict:
@@ -93,7 +100,7 @@ def fidelity_benchmark(generators: list[str], datasets: list[str], args) -> dict
         X, y = data.X.iloc[split.train].reset_index(drop=True), data.y.iloc[split.train].reset_index(drop=True)
         X_test, y_test = data.X.iloc[split.test].reset_index(drop=True), data.y.iloc[split.test].reset_index(drop=True)
         for generator in generators:
-            augmenter = _make(generator)
+            augmenter = _make(generator, args.params)
             wall, cpu = time.perf_counter(), time.process_time()
             augmenter.fit(X, y)
             fitted = time.perf_counter()
