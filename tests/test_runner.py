@@ -173,3 +173,25 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
     path.write_text(yaml.safe_dump({**BASE, "datasets": ["iris"], "n_train": [140]}))
     assert cli(["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"]) == 1
     assert "0 completed now, 1 failed" in capsys.readouterr().out
+
+
+def test_monitor_rows_is_validated_and_enters_the_config_hash():
+    with pytest.raises(ConfigError, match="monitor_rows must be a positive integer or null"):
+        load_config({**BASE, "monitor_rows": 0})
+    capped, full = expand(load_config(BASE)), expand(load_config({**BASE, "monitor_rows": None}))
+    assert capped[0].monitor_rows == 1000 and full[0].monitor_rows is None
+    assert capped[0].run_id != full[0].run_id
+
+
+def test_monitor_subset_is_stratified_sorted_and_deterministic():
+    import numpy as np
+    import pandas as pd
+
+    from causalmix.runner.execute import _monitor_subset
+
+    y = pd.Series(["a"] * 900 + ["b"] * 90 + ["c"] * 10)
+    picked = _monitor_subset(y, 100, random_state=7)
+    assert len(picked) == 100 and np.all(np.diff(picked) > 0)
+    assert set(y.iloc[picked]) == {"a", "b", "c"}
+    assert np.array_equal(picked, _monitor_subset(y, 100, random_state=7))
+    assert np.array_equal(_monitor_subset(y, None, 0), np.arange(1000))

@@ -17,6 +17,8 @@ the shared fine-tuning settings and the methods to compare. Schema (every key bu
     model: default              # backend name (causalmix.models.load_model)
     device: null                # torch device; null = CUDA if available, else CPU
     metrics: [roc_auc, log_loss, accuracy]
+    monitor_rows: 1000          # test rows scored along each fine-tuning curve (a stratified subset;
+                                #   null = the whole test fold); final test scores use every test row
     split: {strategy: iid}      # how test rows are chosen: a mapping or a list of them (below)
     finetune: {max_steps: 100, learning_rate: 1.0e-4}   # FineTunedClassifier parameters, shared
     methods:                    # a list of names, or a mapping name -> settings:
@@ -63,7 +65,8 @@ RUNNER_SET = {"model", "augmenter", "random_state", "progress", "val_fraction", 
 #: Shared fine-tuning settings that zero-shot prediction uses too.
 ZERO_SHOT_SHARED = ("predict_context", "batch_size", "mixed_precision")
 TOP_LEVEL = {"name", "description", "data_dir", "datasets", "n_folds", "folds", "n_train",
-             "val_fraction", "seeds", "model", "device", "metrics", "split", "finetune", "methods"}
+             "val_fraction", "seeds", "model", "device", "metrics", "monitor_rows", "split", "finetune",
+             "methods"}
 IID = "iid"
 
 
@@ -135,6 +138,7 @@ class ExperimentConfig:
     model: str = "default"
     device: str | None = None
     metrics: tuple[str, ...] = tuple(METRICS)
+    monitor_rows: int | None = 1000
     splits: tuple[SplitConfig, ...] = (SplitConfig(),)
     finetune: dict = field(default_factory=dict)
 
@@ -344,6 +348,9 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
     if not isinstance(metrics, list) or not metrics:
         raise ConfigError(f"metrics must be a non-empty list, got {metrics!r}.")
     _reject_unknown(metrics, METRICS, "metrics")
+    monitor_rows = raw.get("monitor_rows", 1000)
+    if monitor_rows is not None and (not isinstance(monitor_rows, int) or monitor_rows < 1):
+        raise ConfigError(f"monitor_rows must be a positive integer or null, got {monitor_rows!r}.")
     model = raw.get("model", "default")
     from causalmix.models import BACKENDS
 
@@ -364,5 +371,5 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
         methods=tuple(_method(str(m), s, shared) for m, s in methods.items()),
         n_folds=n_folds, folds=folds, n_train=n_train, val_fraction=float(val_fraction),
         seeds=_int_list(raw.get("seeds", [0]), "seeds"), model=model, device=raw.get("device"),
-        metrics=tuple(metrics), splits=_splits(raw.get("split", {"strategy": IID})), finetune=shared,
+        metrics=tuple(metrics), monitor_rows=monitor_rows, splits=_splits(raw.get("split", {"strategy": IID})), finetune=shared,
     )

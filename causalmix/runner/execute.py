@@ -27,7 +27,7 @@ from causalmix.runner import storage
 from causalmix.runner.config import AUGMENT, IID, ZERO_SHOT
 from causalmix.runner.grid import RunGroup, RunSpec
 from causalmix.shift import ShiftNotApplicable, make_shift
-from causalmix.splits import Split, make_split
+from causalmix.splits import Split, make_split, stratified_subsample
 
 MAX_WARNINGS = 10
 
@@ -140,6 +140,16 @@ def _split(run: RunSpec, dataset, record: dict) -> Split:
     return shifted.split
 
 
+def _monitor_subset(y_test: pd.Series, n_rows: int | None, random_state: int) -> np.ndarray:
+    """Positions of the test rows scored along the fine-tuning curve: all of them, or a stratified
+    subset of ``n_rows`` (>= 1 row per class) that keeps the per-step evaluations cheap on large
+    test folds."""
+    if n_rows is None or len(y_test) <= n_rows:
+        return np.arange(len(y_test))
+    codes = pd.factorize(y_test)[0]
+    return np.sort(stratified_subsample(codes, n_rows, np.random.default_rng(random_state), min_per_class=1))
+
+
 def _fit_and_score(run: RunSpec, record: dict, parts: dict, synthetic: _Synthetic):
     """Fit the run's estimator on the split ``parts``, fill ``record``, return the curve."""
     from causalmix.estimators import FineTunedClassifier, TFMClassifier
@@ -163,7 +173,9 @@ def _fit_and_score(run: RunSpec, record: dict, parts: dict, synthetic: _Syntheti
             start = time.perf_counter()
         estimator = FineTunedClassifier(model=run.model, device=run.device, random_state=run.random_state,
                                         progress=False, **run.method.finetune)
-        estimator.fit(X_train, y_train, X_val, y_val, monitor=(X_test, y_test), **fit_params)
+        monitored = _monitor_subset(y_test, run.monitor_rows, run.random_state)
+        estimator.fit(X_train, y_train, X_val, y_val, monitor=(X_test.iloc[monitored], y_test.iloc[monitored]),
+                      **fit_params)
         curve = estimator.curve_
         selected = curve.loc[curve["step"] == estimator.best_step_].iloc[0]
         record.update(best_step=int(estimator.best_step_), stop_reason=estimator.stop_reason_,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from causalmix.results import MANIFEST_FILE
 from causalmix.runner import storage
 from causalmix.runner.config import ExperimentConfig
 from causalmix.runner.execute import empty_record, run_group
@@ -103,7 +104,7 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
         "started_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "n_runs": len(runs),
     }
-    storage.write_json(out_dir / storage.MANIFEST_FILE, manifest)
+    storage.write_json(out_dir / MANIFEST_FILE, manifest)
     failures, not_applicable, n_ok = [], [], 0
     task = functools.partial(run_group, out_dir=str(out_dir))
     with make_executor(executor, workers, scheduler) as pool, \
@@ -125,5 +126,5 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
                     n_ok=int((runs_table["status"] == "ok").sum()) if len(runs_table) else 0,
                     n_failed=int((runs_table["status"] == "error").sum()) if len(runs_table) else 0,
                     n_not_applicable=int((runs_table["status"] == "skipped").sum()) if len(runs_table) else 0)
-    storage.write_json(out_dir / storage.MANIFEST_FILE, manifest)
+    storage.write_json(out_dir / MANIFEST_FILE, manifest)
     return Summary(out_dir, len(runs), len(done), n_ok, failures, not_applicable)

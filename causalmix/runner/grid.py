@@ -60,6 +60,7 @@ class RunSpec:
     model: str
     device: str | None
     metrics: tuple[str, ...]
+    monitor_rows: int | None
     random_state: int
     synthetic_id: str | None
     synthetic_random_state: int | None
@@ -104,7 +105,7 @@ def _config_hash(config: ExperimentConfig, method: MethodConfig, fingerprint: st
                                    "finetune": method.finetune},
                         "model": fingerprint, "n_folds": config.n_folds,
                         "val_fraction": config.val_fraction, "metrics": list(config.metrics),
-                        **_split_settings(split)}, 12)
+                        "monitor_rows": config.monitor_rows, **_split_settings(split)}, 12)
 
 
 def expand(config: ExperimentConfig) -> list[RunSpec]:
@@ -138,7 +139,8 @@ def _run(config: ExperimentConfig, split_config: SplitConfig, method: MethodConf
     return RunSpec(run_id=stable_hash(key), config_hash=config_hash, dataset=dataset, fold=fold,
                    n_train=n_train, seed=seed, method=method, data_dir=config.data_dir,
                    n_folds=config.n_folds, val_fraction=config.val_fraction, model=config.model,
-                   device=config.device, metrics=config.metrics, random_state=derive_seed("run", *split),
+                   device=config.device, metrics=config.metrics, monitor_rows=config.monitor_rows,
+                   random_state=derive_seed("run", *split),
                    synthetic_id=synthetic_id, synthetic_random_state=synthetic_random_state,
                    split=split_config)
 

@@ -58,7 +58,8 @@ split strategies existed lack them and read as ``split == "iid"``.
 
 ``curves.parquet`` columns: ``run_id, dataset, fold, n_train, seed, method`` and the curve of
 ``FineTunedClassifier.curve_``: ``step, train_loss, val_roc_auc, val_log_loss, test_roc_auc,
-test_log_loss, elapsed_s`` (test columns scored on the test fold for analysis only).
+test_log_loss, elapsed_s`` (test columns scored for analysis only, on at most the config's
+``monitor_rows`` stratified test rows; the runs' test scores use the whole test fold).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from causalmix.results import CURVES_FILE, MANIFEST_FILE, RUNS_FILE
+from causalmix.results import CURVES_FILE, RUNS_FILE
 from causalmix.shift import DESCRIPTION_FIELDS
 
 RECORDS, SYNTHETIC = "records", "synthetic"
