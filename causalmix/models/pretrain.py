@@ -406,7 +406,8 @@ def model_card(model: StandinTFM, stages: list[dict], best: dict, benchmark: dic
         f"- Weights stored in fp16 ({size_bytes / 1e6:.2f} MB), loaded as fp32 by `load_model('default')`.",
         "",
         "## Pretraining",
-        f"{len(stages)} stage(s), each warm-starting from the previous one's best weights. Shipped weights: "
+        (f"{len(stages)} stages, each warm-starting from the previous one's best weights. " if len(stages) > 1
+         else "One stage. ") + "Shipped weights: "
         f"step {best['step']} of the last stage, the best mean ROC-AUC of its periodic zero-shot probe "
         f"({best['mean_auc']:.3f} on {', '.join(best['auc'])}; these mirror datasets are also part of "
         "the benchmark below, so that selection is mildly optimistic for them).",
