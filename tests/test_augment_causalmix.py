@@ -281,14 +281,20 @@ def test_extrapolated_quantiles_continue_the_tails_linearly():
 
 
 @pytest.mark.slow
-def test_wide_tables_cap_the_depth_with_a_warning():
+def test_wide_tables_run_the_cheap_form_with_a_warning():
     rng = np.random.default_rng(0)
-    X = pd.DataFrame(rng.normal(size=(120, 105)), columns=[f"f{i}" for i in range(105)])
+    X = pd.DataFrame(rng.integers(0, 3, size=(120, 105)), columns=[f"f{i}" for i in range(105)])
     y = pd.Series(np.where(X["f0"] > 0, "p", "n"), name="y")
     augmenter = CausalMixAugmenter(n_bootstrap=1, n_dags=1)
-    with pytest.warns(UserWarning, match="capped at 1"):
-        augmenter.fit(X, y)
+    with pytest.warns(UserWarning, match="capped at 1 variable, FCI only, Fisher-z"):
+        augmenter.fit(X, y)       # every node discrete: "auto" would pick G-square on a narrow table
     assert augmenter.sample(10, random_state=0)[0].shape == (10, 105)
+    mechanisms = {type(augmenter.scms_[0].causal_mechanism(node)).__name__
+                  for node in augmenter.scms_[0].graph.nodes if augmenter.scms_[0].graph.in_degree(node)}
+    assert mechanisms == {"ClassifierFCM"}
+    fitted = {type(augmenter.scms_[0].causal_mechanism(node).classifier_model.sklearn_model).__name__
+              for node in augmenter.scms_[0].graph.nodes if augmenter.scms_[0].graph.in_degree(node)}
+    assert all("Logistic" in name for name in fitted), fitted
 
 
 def test_user_mistakes_get_clear_errors():

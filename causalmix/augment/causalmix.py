@@ -30,9 +30,13 @@ How columns become SCM nodes (our choices where the paper is silent):
 
 For discovery, categorical nodes enter as their level codes (levels sorted by frequency), and
 the CI test is chosen from the node types (``choose_ci_test``). Conditioning sets are capped
-at ``max_depth`` variables. Beyond ``wide_table_nodes`` nodes they are capped at 1 and only FCI
-runs (causal-learn 0.1.4.8's PC skeleton search checks removed edges in a list, which takes
-minutes at 100 nodes; FCI's adjacency search does not), with a warning.
+at ``max_depth`` variables. Beyond ``wide_table_nodes`` nodes (default 40) the pipeline switches
+to its cheap form, with a warning: conditioning sets capped at 1 variable, FCI only (causal-learn
+0.1.4.8's PC skeleton search checks removed edges in a list, which takes minutes at 100 nodes;
+FCI's adjacency search does not), Fisher-z on level codes where ``ci_test="auto"`` would pick
+G-square, and linear mechanisms where ``mechanisms="auto"``. Measured on
+coil2000_insurance_policies (70 discrete nodes, 102 rows): discovery 343 s with G-square at depth
+2, 26 s at depth 1, 5 s with Fisher-z; wide tables otherwise dominate an experiment grid.
 
 Interventional sampling (beyond the paper; for distribution-shift experiments). With
 ``intervention_scale != 1`` or ``intervention_shift != 0`` the chosen feature nodes (never the
@@ -106,7 +110,8 @@ class CausalMixAugmenter(Augmenter):
     max_discrete_levels : integer columns with at most this many values become categorical nodes.
     max_levels, min_level_count : categorical levels beyond the ``max_levels`` most frequent or
         seen fewer than ``min_level_count`` times are pooled into one rare level.
-    wide_table_nodes : above this many nodes ``max_depth`` is capped at 1 and only FCI runs (with a warning).
+    wide_table_nodes : above this many nodes the cheap form runs (depth <= 1, FCI only, Fisher-z
+        instead of an automatic G-square, linear instead of automatic mechanisms; with a warning).
     near_duplicate_correlation : a feature whose discovery values correlate with an earlier
         feature's by ``|r| >=`` this (``None``: never) is left out of discovery and becomes that
         feature's only child (``P = 1``). Near-deterministic pairs violate faithfulness: with
@@ -138,7 +143,7 @@ class CausalMixAugmenter(Augmenter):
     def __init__(self, n_bootstrap: int = 3, n_dags: int = 3, algorithms: tuple[str, ...] = ALGORITHMS,
                  alpha: float = 0.05, max_depth: int | None = 2, possible_dsep_depth: int = 0,
                  ci_test: str = "auto", mechanisms: str = "auto", max_discrete_levels: int = 10,
-                 max_levels: int = 20, min_level_count: int = 3, wide_table_nodes: int = 100,
+                 max_levels: int = 20, min_level_count: int = 3, wide_table_nodes: int = 40,
                  near_duplicate_correlation: float | None = 0.95,
                  class_balance: bool = False, intervention_scale: float = 1.0,
                  intervention_shift: float = 0.0, intervention_nodes: str | list = "roots", n_jobs: int = 1,
@@ -187,12 +192,16 @@ class CausalMixAugmenter(Augmenter):
         self.timings_ = {}
         start = time.perf_counter()
         depth, algorithms = self.max_depth, tuple(self.algorithms)
+        ci_test = choose_ci_test([name in categorical_nodes for name in nodes], self.ci_test)
+        mechanisms = self.mechanisms
         if len(nodes) > self.wide_table_nodes:
             warnings.warn(f"{len(nodes)} nodes > wide_table_nodes={self.wide_table_nodes}: conditioning sets "
-                          "capped at 1 variable and FCI only (causal-learn's PC skeleton search is quadratic "
-                          "in the number of removed edges).", stacklevel=2)
+                          "capped at 1 variable, FCI only, Fisher-z instead of an automatic G-square and "
+                          "linear instead of automatic mechanisms, to bound the cost.", stacklevel=2)
             depth = 1 if depth is None else min(depth, 1)
             algorithms = ("fci",)
+            ci_test = choose_ci_test([False] * len(nodes), self.ci_test) if self.ci_test == "auto" else ci_test
+            mechanisms = "linear" if mechanisms == "auto" else mechanisms
         discovery_matrix = np.column_stack([self.columns_[name]["discovery_values"] for name in nodes])
         self.near_duplicates_ = _near_duplicates(discovery_matrix, nodes, self.target_name_,
                                                  self.near_duplicate_correlation)
@@ -200,7 +209,7 @@ class CausalMixAugmenter(Augmenter):
         probabilities = edge_probabilities(
             discovery_matrix[:, searched], [nodes[i] for i in searched], algorithms=algorithms, n_bootstrap=self.n_bootstrap,
             alpha=self.alpha, max_depth=depth, possible_dsep_depth=self.possible_dsep_depth,
-            ci_test=choose_ci_test([name in categorical_nodes for name in nodes], self.ci_test),
+            ci_test=ci_test,
             n_jobs=self.n_jobs, random_state=rng.integers(2**32),
         )
         all_names = list(self.columns_)
@@ -218,7 +227,7 @@ class CausalMixAugmenter(Augmenter):
 
         start = time.perf_counter()
         self.scms_ = fit_scms([dag.subgraph(nodes) for dag in self.dags_], node_data, categorical_nodes,
-                              self.mechanisms, random_state=int(rng.integers(2**32)))
+                              mechanisms, random_state=int(rng.integers(2**32)))
         self.timings_["scm_fit"] = time.perf_counter() - start
         stages.update()
         stages.close()
