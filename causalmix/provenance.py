@@ -63,12 +63,26 @@ def _block(title: str, rows: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _git_commit() -> str:
+#: Paths whose uncommitted changes cannot alter computed numbers (outputs and book wiring).
+OUTPUT_PATHS = ("results/", "book/")
+
+
+def git_state() -> dict:
+    """``{"commit": full hash, "dirty": bool}`` of the checkout (``None`` values outside git);
+    ``dirty``: tracked files changed outside :data:`OUTPUT_PATHS`."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True,
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
                                 text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                                capture_output=True, text=True, check=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    changed = [line[3:] for line in status.splitlines() if line.strip()]
+    return {"commit": commit, "dirty": any(not path.startswith(OUTPUT_PATHS) for path in changed)}
+
+
+def _git_commit() -> str:
+    state = git_state()
+    if state["commit"] is None:
         return "unknown"
-    return commit + (" + uncommitted changes" if dirty else "")
+    return state["commit"][:12] + (" + uncommitted changes" if state["dirty"] else "")

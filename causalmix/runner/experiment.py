@@ -6,13 +6,13 @@ import datetime
 import functools
 import importlib.metadata
 import platform
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
+from causalmix.provenance import git_state
 from causalmix.results import MANIFEST_FILE
 from causalmix.runner import storage
 from causalmix.runner.config import ExperimentConfig
@@ -55,18 +55,6 @@ class Summary:
         return "\n".join(lines)
 
 
-def _git_commit() -> dict:
-    root = Path(__file__).resolve().parents[2]
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
-        return {"commit": commit, "dirty": bool(dirty)}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-
-
 def _versions() -> dict:
     versions = {}
     for package in RECORDED_PACKAGES:
@@ -98,7 +86,7 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
     manifest = {
         "experiment": config.name, "config": config.to_dict(),
         "model_fingerprint": model_fingerprint(config.model),
-        "git": _git_commit(), "python": sys.version.split()[0], "platform": platform.platform(),
+        "git": git_state(), "python": sys.version.split()[0], "platform": platform.platform(),
         "packages": _versions(),
         "executor": {"name": executor, "workers": workers, "scheduler": scheduler},
         "started_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
