@@ -40,8 +40,9 @@ def test_every_page_is_linked_from_the_toc(built_book):
 
 
 def test_page_titles_are_unique(built_book):
-    titles = [re.search(r"<title>(.*?)</title>", page.read_text(), re.S).group(1).strip()
-              for page in _pages(built_book)]
+    found = [re.search(r"<title>(.*?)</title>", page.read_text(), re.S) for page in _pages(built_book)]
+    titles = [match.group(1).strip() for match in found if match]       # index.html is a bare redirect
+    assert len(titles) >= len(found) - 1
     assert not {title for title in titles if titles.count(title) > 1}, titles
 
 
