@@ -102,3 +102,12 @@ def test_executors_with_two_workers_give_the_same_numbers(executor, reference, t
     for ours, theirs in zip(numbers(tmp_path), numbers(reference)):
         theirs = theirs[theirs["dataset"] == "wine"].reset_index(drop=True)
         pd.testing.assert_frame_equal(ours, theirs)
+
+
+def test_rerunning_a_complete_grid_keeps_its_manifest(tmp_path):
+    config = load_config({"name": "keep", "datasets": ["iris"], "folds": [0], "n_train": [30],
+                          "methods": ["zero_shot"]})
+    run_experiment(config, tmp_path, progress=False)
+    before = (tmp_path / "manifest.json").read_text()
+    summary = run_experiment(config, tmp_path, progress=False)
+    assert summary.n_skipped == 1 and (tmp_path / "manifest.json").read_text() == before

@@ -92,7 +92,9 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
         "started_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "n_runs": len(runs),
     }
-    storage.write_json(out_dir / MANIFEST_FILE, manifest)
+    keep_manifest = not pending and (out_dir / MANIFEST_FILE).is_file()  # it describes the runs that made the grid
+    if not keep_manifest:
+        storage.write_json(out_dir / MANIFEST_FILE, manifest)
     failures, not_applicable, n_ok = [], [], 0
     task = functools.partial(run_group, out_dir=str(out_dir))
     with make_executor(executor, workers, scheduler) as pool, \
@@ -110,6 +112,8 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
             bar.update(len(records))
             bar.set_postfix(failed=len(failures))
     runs_table, _ = storage.consolidate(out_dir, run_ids)
+    if keep_manifest:
+        return Summary(out_dir, len(runs), len(done), n_ok, failures, not_applicable)
     manifest.update(finished_utc=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                     n_ok=int((runs_table["status"] == "ok").sum()) if len(runs_table) else 0,
                     n_failed=int((runs_table["status"] == "error").sum()) if len(runs_table) else 0,
