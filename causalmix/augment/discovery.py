@@ -57,7 +57,22 @@ FAST_GSQ = "causalmix_gsq"
 _HEAD_PROBABILITY = {-1: 0.0, 1: 1.0, 2: 0.5}
 
 
-class FastFisherZ(CIT_Base):
+class _SharedCacheTest(CIT_Base):
+    """A CI test whose p-values go to a plain dict shared by PC and FCI on the same resample
+    (``pvalue_cache``), keyed by the unordered pair and the sorted conditioning set; subclasses
+    compute ``_p_value(x, y, given)`` with ``x < y``."""
+
+    def __call__(self, X, Y, condition_set=None) -> float:
+        x, y = (int(X), int(Y)) if X < Y else (int(Y), int(X))
+        given = tuple(sorted(int(c) for c in condition_set)) if condition_set is not None else ()
+        key = (x, y, given)
+        p_value = self.shared_cache.get(key)
+        if p_value is None:
+            p_value = self.shared_cache[key] = self._p_value(x, y, given)
+        return p_value
+
+
+class FastFisherZ(_SharedCacheTest):
     """Fisher-z partial-correlation test, the same statistic as causal-learn's ``fisherz``.
 
     It computes the p-value in closed form (``erfc``) instead of through ``scipy.stats.norm`` and
@@ -77,19 +92,12 @@ class FastFisherZ(CIT_Base):
         np.fill_diagonal(self.correlation_matrix, 1.0)
         self.shared_cache = {} if pvalue_cache is None else pvalue_cache
 
-    def __call__(self, X, Y, condition_set=None) -> float:
-        x, y = (int(X), int(Y)) if X < Y else (int(Y), int(X))
-        given = tuple(sorted(int(c) for c in condition_set)) if condition_set is not None else ()
-        key = (x, y, given)
-        p_value = self.shared_cache.get(key)
-        if p_value is None:
-            r = self._partial_correlation(x, y, given)
-            r = min(max(r, -1 + 1e-12), 1 - 1e-12)
-            dof = max(self.sample_size - len(given) - 3, 1)
-            statistic = math.sqrt(dof) * abs(math.atanh(r))
-            p_value = math.erfc(statistic / math.sqrt(2.0))
-            self.shared_cache[key] = p_value
-        return p_value
+    def _p_value(self, x: int, y: int, given: tuple[int, ...]) -> float:
+        r = self._partial_correlation(x, y, given)
+        r = min(max(r, -1 + 1e-12), 1 - 1e-12)
+        dof = max(self.sample_size - len(given) - 3, 1)
+        statistic = math.sqrt(dof) * abs(math.atanh(r))
+        return math.erfc(statistic / math.sqrt(2.0))
 
     def _partial_correlation(self, x: int, y: int, given: tuple[int, ...]) -> float:
         """Recursion ``r_xy|Sz = (r_xy|S - r_xz|S r_yz|S) / sqrt((1 - r_xz|S^2)(1 - r_yz|S^2))`` up to
@@ -114,7 +122,7 @@ class FastFisherZ(CIT_Base):
 register_ci_test(FAST_FISHERZ, FastFisherZ)
 
 
-class FastGSquare(CIT_Base):
+class FastGSquare(_SharedCacheTest):
     """G-square test for discrete variables, the statistic and degrees of freedom of causal-learn's
     ``gsq`` (strata of the conditioning set that never occur are dropped, and so are, per
     stratum, levels of ``X`` or ``Y`` that do not occur in it; ``p = 1`` at zero degrees of freedom).
@@ -135,15 +143,6 @@ class FastGSquare(CIT_Base):
         self.columns = [np.ascontiguousarray(codes[:, i]) for i in range(codes.shape[1])]
         self.cardinalities = [int(column.max()) + 1 for column in self.columns]
         self.shared_cache = {} if pvalue_cache is None else pvalue_cache
-
-    def __call__(self, X, Y, condition_set=None) -> float:
-        x, y = (int(X), int(Y)) if X < Y else (int(Y), int(X))
-        given = tuple(sorted(int(c) for c in condition_set)) if condition_set is not None else ()
-        key = (x, y, given)
-        p_value = self.shared_cache.get(key)
-        if p_value is None:
-            p_value = self.shared_cache[key] = self._p_value(x, y, given)
-        return p_value
 
     def _p_value(self, x: int, y: int, given: tuple[int, ...]) -> float:
         n_x, n_y = self.cardinalities[x], self.cardinalities[y]
