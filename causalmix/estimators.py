@@ -26,10 +26,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from causalmix.augment.base import Augmenter
-from causalmix.finetune import FineTuneSettings, Rows, fine_tune, stratified_cap
+from causalmix.finetune import FineTuneSettings, Rows, fine_tune
 from causalmix.models.base import TabularModel, feature_subset, predict_proba_in_context, resolve_device
 from causalmix.preprocessing import LabelEncoder
-from causalmix.splits import stratified_subsample
+from causalmix.splits import stratified_cap, stratified_subsample
 
 _DEFAULTS = FineTuneSettings()
 PREDICT_CONTEXTS = ("train+val", "train")

@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from causalmix.metrics.scores import log_loss, roc_auc
 from causalmix.models.base import TabularModel, autocast, predict_proba_in_context, to_tensor
-from causalmix.splits import stratified_subsample
+from causalmix.splits import stratified_cap
 
 SYNTHETIC_ROLES = ("both", "context", "query")
 CURVE_COLUMNS = ["step", "train_loss", "val_roc_auc", "val_log_loss", "test_roc_auc",
@@ -144,13 +144,6 @@ class FineTuneResult:
     curve: pd.DataFrame
     best_step: int
     stop_reason: str
-
-
-def stratified_cap(y: np.ndarray, n_max: int, rng: np.random.Generator) -> np.ndarray:
-    """Sorted positions of at most ``n_max`` rows, stratified by class (at least one per class)."""
-    if len(y) <= n_max:
-        return np.arange(len(y))
-    return stratified_subsample(y, n_max, rng, min_per_class=1)
 
 
 def _split_per_class(y: np.ndarray, query_fraction: float,

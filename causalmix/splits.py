@@ -84,6 +84,13 @@ def stratified_subsample(y_codes: np.ndarray, n: int, rng: np.random.Generator,
     return np.sort(np.concatenate(chosen))
 
 
+def stratified_cap(y: np.ndarray, n_max: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted positions of at most ``n_max`` rows of class codes ``y``, stratified by class (at least one per class)."""
+    if len(y) <= n_max:
+        return np.arange(len(y))
+    return stratified_subsample(y, n_max, rng, min_per_class=1)
+
+
 def make_split(y, fold: int = 0, n_train: int | None = None, val_fraction: float = 0.2,
                seed: int = 0, n_folds: int = 10, name: str = "dataset") -> Split:
     """The split for one (fold, n_train, seed).

@@ -27,7 +27,7 @@ from causalmix.runner import storage
 from causalmix.runner.config import AUGMENT, IID, ZERO_SHOT
 from causalmix.runner.grid import RunGroup, RunSpec
 from causalmix.shift import ShiftNotApplicable, make_shift
-from causalmix.splits import Split, make_split, stratified_subsample
+from causalmix.splits import Split, make_split, stratified_cap
 
 MAX_WARNINGS = 10
 
@@ -144,10 +144,9 @@ def _monitor_subset(y_test: pd.Series, n_rows: int | None, random_state: int) ->
     """Positions of the test rows scored along the fine-tuning curve: all of them, or a stratified
     subset of ``n_rows`` (>= 1 row per class) that keeps the per-step evaluations cheap on large
     test folds."""
-    if n_rows is None or len(y_test) <= n_rows:
+    if n_rows is None:
         return np.arange(len(y_test))
-    codes = pd.factorize(y_test)[0]
-    return np.sort(stratified_subsample(codes, n_rows, np.random.default_rng(random_state), min_per_class=1))
+    return stratified_cap(pd.factorize(y_test)[0], n_rows, np.random.default_rng(random_state))
 
 
 def _fit_and_score(run: RunSpec, record: dict, parts: dict, synthetic: _Synthetic):
