@@ -7,7 +7,8 @@ Layout of ``results/<experiment>/``::
     curves.parquet                one row per evaluation step of every fine-tuning run
     records/<run_id>.json         the run's row, written when the run ends (ok or error)
     records/<run_id>.curve.parquet  its curve (fine-tuning runs that succeeded)
-    synthetic/<synthetic_id>.parquet  synthetic rows shared by the runs that use them
+    synthetic/<synthetic_id>.parquet  synthetic rows shared by the runs that use them (a local
+                                  cache: not committed, regenerated on demand)
 
 Each file is written to a temporary name in the same folder and renamed (``os.replace``), so a
 record either exists whole or not at all. A run is complete when its record exists with
