@@ -6,7 +6,8 @@ heading in the executed copy (one notebook can then serve several pages, e.g. on
 (sources are never overwritten) next to a ``.key`` file: the hash of the notebook, its
 parameters, its input files and the ``causalmix`` sources. A page whose key is unchanged is not
 re-executed. Notebooks run in parallel, each in its own process with a wall-clock timeout; a
-failing notebook does not stop the batch, and the summary names it.
+failing notebook does not stop the batch, and the summary names it. The YAML's ``experiments``
+lists the configs whose results the pages read; ``causalmix book --recompute`` runs them first.
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ def read_pages(config: Path, quick: bool = False) -> list[Page]:
     return pages
 
 
+def book_experiments(config: Path) -> list[str]:
+    """The experiment configs behind the book's pages (the YAML's ``experiments`` list)."""
+    return list(yaml.safe_load(Path(config).read_text()).get("experiments", []))
+
+
 def execute_page(page: Page, force: bool = False) -> tuple[str, str]:
     """Run one page under papermill unless its key is unchanged; returns (name, status)."""
     key_file = page.output.with_suffix(".key")
@@ -132,7 +138,7 @@ def main(args) -> int:
     if args.recompute:
         from causalmix.runner import load_config, run_experiment
 
-        for config in args.recompute_config:
+        for config in args.recompute_config or book_experiments(Path(args.config)):
             print(run_experiment(load_config(config)))
     pages = read_pages(Path(args.config), quick=args.quick)
     statuses = execute_pages(pages, jobs=args.jobs, force=args.recompute or args.force)

@@ -74,9 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--quick", action="store_true", help="quick parameters (for tests and CI)")
     book.add_argument("--force", action="store_true", help="re-execute notebooks even if unchanged")
     book.add_argument("--recompute", action="store_true",
-                      help="re-run the experiments behind the book first (slow), then re-execute")
-    book.add_argument("--recompute-config", nargs="+", default=["configs/default.yaml"],
-                      help="experiment configs re-run by --recompute")
+                      help="first run every incomplete run of the experiments behind the book (slow; "
+                           "delete results/<name> to start one afresh), then re-execute")
+    book.add_argument("--recompute-config", nargs="+", default=None,
+                      help="experiment configs run by --recompute (default: the YAML's `experiments`)")
     book.add_argument("--no-build", action="store_true", help="execute notebooks only")
     book.set_defaults(func=lambda args: __import__("causalmix.book", fromlist=["main"]).main(args))
     return parser

@@ -86,3 +86,16 @@ def test_headless_chromium_sees_images_and_working_links(built_book):
                     assert Path(parsed.path).exists(), (page.name, href)
     finally:
         driver.quit()
+
+
+def test_every_results_folder_a_page_reads_comes_from_a_listed_experiment():
+    import yaml
+
+    from causalmix.book import book_experiments, read_pages
+
+    config = REPO / "book" / "notebooks.yaml"
+    produced = {f"results/{yaml.safe_load((REPO / path).read_text())['name']}" for path in book_experiments(config)}
+    read = {page.parameters["results_dir"] for page in read_pages(config) if "results_dir" in page.parameters}
+    assert read and read <= produced, read - produced
+    for folder in read:
+        assert (REPO / folder / "runs.parquet").is_file(), f"{folder} is not stored: run its experiment"
