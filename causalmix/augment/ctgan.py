@@ -6,7 +6,6 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-import torch
 from ctgan import CTGAN
 from joblib import parallel_config
 from sklearn.utils.validation import check_is_fitted
@@ -37,8 +36,9 @@ class CTGANAugmenter(Augmenter):
     and training runs ``min(epochs, max(1, max_steps // steps_per_epoch))`` epochs, with
     ``steps_per_epoch = max(1, n_rows // batch)``: CPU time is bounded by ``max_steps`` generator
     updates (each with one discriminator update) whatever the table size. Training runs on the
-    CPU with one torch thread (the networks are small; more threads only oversubscribe a busy
-    machine).
+    CPU with the caller's torch threads (the runner's workers use one each). Measured at 512 rows
+    on 2 idle cores (``benchmarks/augment.py --threads 2``): 28 s for 37 columns, 47 s for the
+    widest encoding among the mirror datasets (Marketing_Campaign).
 
     Parameters
     ----------
@@ -48,7 +48,7 @@ class CTGANAugmenter(Augmenter):
         Rows per update (``ctgan`` default), capped as above; must be even and a multiple of
         ``pac``.
     max_steps : int, default=200
-        Upper bound on generator updates (about 40 s at 512 rows and 20 columns on 2 busy cores).
+        Upper bound on generator updates.
     pac : int, default=10
         Rows the discriminator judges together (PacGAN), ``ctgan`` default.
     embedding_dim, generator_dim, discriminator_dim : ``ctgan`` defaults (128, (256, 256), (256, 256)).
@@ -144,12 +144,7 @@ def _seed(random_state: int | None) -> int:
 
 @contextmanager
 def _quiet_cpu():
-    """One torch thread and no joblib worker processes (``ctgan`` transforms columns in parallel
-    from 500 rows on, which costs far more than it saves on small tables)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with parallel_config(backend="sequential"):
-            yield
-    finally:
-        torch.set_num_threads(threads)
+    """No joblib worker processes (``ctgan`` transforms columns in parallel from 500 rows on,
+    which costs far more than it saves on small tables); torch keeps the caller's thread count."""
+    with parallel_config(backend="sequential"):
+        yield
