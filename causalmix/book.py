@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ import yaml
 from tqdm import tqdm
 
 REPO = Path(__file__).resolve().parents[1]
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -77,8 +79,9 @@ def book_experiments(config: Path) -> list[str]:
     return list(yaml.safe_load(Path(config).read_text()).get("experiments", []))
 
 
-def execute_page(page: Page, force: bool = False) -> tuple[str, str]:
-    """Run one page under papermill unless its key is unchanged; returns (name, status)."""
+def execute_page(page: Page, force: bool = False, threads: int | None = None) -> tuple[str, str]:
+    """Run one page under papermill unless its key is unchanged; returns (name, status).
+    ``threads``: BLAS/OpenMP/torch threads of its kernel, unless the environment sets them."""
     key_file = page.output.with_suffix(".key")
     key = page.key()
     if not force and page.output.is_file() and key_file.is_file() and key_file.read_text() == key:
@@ -89,7 +92,11 @@ def execute_page(page: Page, force: bool = False) -> tuple[str, str]:
                "--cwd", str(REPO), "--kernel", "python3", "--no-progress-bar",
                "--parameters_yaml", yaml.safe_dump(page.parameters)]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=page.timeout)
+        env = dict(os.environ)
+        if threads:
+            for variable in THREAD_VARIABLES:
+                env.setdefault(variable, str(threads))
+        result = subprocess.run(command, capture_output=True, text=True, timeout=page.timeout, env=env)
     except subprocess.TimeoutExpired:
         return page.name, f"timed out after {page.timeout} s"
     if result.returncode != 0:
@@ -113,11 +120,15 @@ def set_title(notebook: Path, title: str) -> None:
 
 
 def execute_pages(pages: list[Page], jobs: int = 2, force: bool = False) -> dict[str, str]:
-    """Execute pages in parallel; returns name -> status."""
+    """Execute pages, ``jobs`` at a time, each kernel with its share of the CPU cores as threads
+    (oversubscribed OpenMP threads slow torch and scikit-learn down several-fold); returns
+    name -> status."""
     statuses = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
+    jobs = max(1, jobs)
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ThreadPoolExecutor(max_workers=jobs) as pool, \
             tqdm(total=len(pages), desc="notebooks", unit="nb") as bar:
-        for name, status in pool.map(lambda page: execute_page(page, force), pages):
+        for name, status in pool.map(lambda page: execute_page(page, force, threads), pages):
             statuses[name] = status
             bar.update()
     return statuses
