@@ -140,6 +140,8 @@ def plot_critical_difference(runs: pd.DataFrame, metric: str, alpha: float = 0.0
         _, ax = plt.subplots(figsize=(6, 0.4 * rank_table.shape[1] + 1.2))
     scikit_posthocs.critical_difference_diagram(
         rank_table.mean(), nemenyi_test(runs, metric, keys), alpha=alpha, ax=ax,
-        cd=critical_difference(rank_table.shape[1], rank_table.shape[0], alpha))
-    ax.set_title(f"Average rank by {metric} over {rank_table.shape[0]} tasks (Nemenyi, alpha={alpha})")
+        cd=critical_difference(rank_table.shape[1], rank_table.shape[0], alpha),
+        label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}")
+    ax.set_title(f"Average rank by {metric} over {rank_table.shape[0]} tasks (Nemenyi, alpha={alpha})",
+                 pad=22)  # above the CD bar and its label
     return ax.figure
