@@ -5,7 +5,16 @@ Heavy parts (torch models, dowhy) are imported on first use, so ``import causalm
 
 from __future__ import annotations
 
+import warnings
 from importlib import import_module
+
+from tqdm import TqdmWarning
+
+# causal-learn and dowhy import tqdm.auto, which warns "IProgress not found" once per Jupyter
+# kernel without ipywidgets; import it first, quietly (causalmix's own bars are plain tqdm).
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", TqdmWarning)
+    import tqdm.auto  # noqa: F401
 
 __version__ = "0.1.0"
 

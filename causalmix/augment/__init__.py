@@ -6,18 +6,9 @@ when their generator is asked for, so heavy optional dependencies stay optional.
 
 from __future__ import annotations
 
-import warnings
 from importlib import import_module
 
-from tqdm import TqdmWarning
-
 from causalmix.augment.base import Augmenter
-
-# causal-learn and dowhy import tqdm.auto, which warns "IProgress not found" once per Jupyter
-# kernel without ipywidgets; import it here, quietly, before they do (our bars are plain tqdm).
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", TqdmWarning)
-    import tqdm.auto  # noqa: F401
 
 # registry name -> "module:class"
 AUGMENTERS: dict[str, str] = {
