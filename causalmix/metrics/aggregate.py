@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import scikit_posthocs
 from scipy import stats
 
 from causalmix.metrics.normalize import TASK_KEYS, _check_columns
@@ -115,6 +114,8 @@ def friedman_test(runs: pd.DataFrame, metric: str, keys=TASK_KEYS) -> dict[str, 
 
 def nemenyi_test(runs: pd.DataFrame, metric: str, keys=TASK_KEYS) -> pd.DataFrame:
     """Methods x methods p-values of the Nemenyi post-hoc test after Friedman (scikit-posthocs)."""
+    import scikit_posthocs  # imports matplotlib.pyplot: only where needed
+
     return scikit_posthocs.posthoc_nemenyi_friedman(task_matrix(runs, metric, keys))
 
 
@@ -134,6 +135,7 @@ def plot_critical_difference(runs: pd.DataFrame, metric: str, alpha: float = 0.0
     """Critical-difference diagram of average ranks; methods joined by a bar are not
     significantly different (Nemenyi at ``alpha``). Returns the matplotlib Figure."""
     import matplotlib.pyplot as plt
+    import scikit_posthocs
 
     rank_table = ranks(runs, metric, keys)
     if ax is None:
