@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 import pandas as pd
 from ctgan import CTGAN
@@ -107,7 +105,9 @@ class CTGANAugmenter(Augmenter):
                             enable_gpu=False)
         self.model_.set_random_state(_seed(self.random_state))
         discrete = [*indicators.columns, *categorical.columns, LABEL_COLUMN]
-        with _quiet_cpu():
+        # no joblib worker processes: ctgan transforms columns in parallel from 500 rows on, which
+        # costs far more than it saves on small tables
+        with parallel_config(backend="sequential"):
             self.model_.fit(frame, discrete)
         self.schema_ = schema
         return self
@@ -124,7 +124,7 @@ class CTGANAugmenter(Augmenter):
             wanted = labels == label
             if wanted.any():
                 self.model_.set_random_state(int(rng.integers(2**31)))
-                with _quiet_cpu():
+                with parallel_config(backend="sequential"):
                     rows = self.model_.sample(int(wanted.sum()), LABEL_COLUMN, code)
                 encoded[wanted] = rows.to_numpy(dtype=np.float64)
         numeric = encoded[:, :n_numeric]
@@ -140,11 +140,3 @@ def _seed(random_state: int | None) -> int:
     """An int seed for ``ctgan``: ``random_state`` itself, or fresh entropy when it is None."""
     return int(np.random.default_rng(random_state).integers(2**31)) if random_state is None \
         else int(random_state)
-
-
-@contextmanager
-def _quiet_cpu():
-    """No joblib worker processes (``ctgan`` transforms columns in parallel from 500 rows on,
-    which costs far more than it saves on small tables); torch keeps the caller's thread count."""
-    with parallel_config(backend="sequential"):
-        yield
