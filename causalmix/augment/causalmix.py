@@ -200,7 +200,7 @@ class CausalMixAugmenter(Augmenter):
                           "linear instead of automatic mechanisms, to bound the cost.", stacklevel=2)
             depth = 1 if depth is None else min(depth, 1)
             algorithms = ("fci",)
-            ci_test = choose_ci_test([False] * len(nodes), self.ci_test) if self.ci_test == "auto" else ci_test
+            ci_test = choose_ci_test([False] * len(nodes), self.ci_test)  # "auto" -> Fisher-z
             mechanisms = "linear" if mechanisms == "auto" else mechanisms
         discovery_matrix = np.column_stack([self.columns_[name]["discovery_values"] for name in nodes])
         self.near_duplicates_ = _near_duplicates(discovery_matrix, nodes, self.target_name_,
