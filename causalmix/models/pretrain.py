@@ -34,7 +34,7 @@ from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
 from causalmix.models.base import predict_proba
-from causalmix.models.prior import SyntheticPrior
+from causalmix.models.prior import KINDS, SyntheticPrior
 from causalmix.models.standin import StandinTFM
 
 DEFAULT_TRAIN = dict(
@@ -359,7 +359,7 @@ def _stage_section(number: int, stage: dict) -> list[str]:
     return [
         f"### Stage {number}: `{stage['run_dir'].name}`",
         f"- Prior: `causalmix.models.prior.SyntheticPrior` with `{json.dumps(config['prior'])}` "
-        "(random MLP-SCM and random tree-ensemble tables).",
+        f"({', '.join(KINDS[kind] for kind in SyntheticPrior(**config['prior']).kind_weights)} tables).",
         f"- Training config (latest start): `{json.dumps(config['train'])}`, seed {config['seed']}"
         + (f"; weights warm-started from `{config['init_from']}`." if config.get("init_from") else "; "
            "random initialisation."),

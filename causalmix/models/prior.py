@@ -8,6 +8,10 @@ The prior follows TabPFN's recipe at small scale. Each table is drawn independen
   of that graph (so features can be causes, effects or siblings of the target).
 * ``"trees"``: correlated random features and a target that is the sum of a few random
   axis-aligned decision trees (thresholds at data quantiles, Gaussian leaf values).
+* ``"additive"``: correlated random features and a generalised additive latent score (each
+  informative feature through a random monotone or step shape, heavy-tailed weights) plus
+  logistic noise of random scale. Most real tables are of this kind, many weak effects and a high
+  Bayes error, which the nearly deterministic SCM and tree targets rarely produce.
 
 The continuous target is cut into classes at random quantiles (random class balance), class
 codes are permuted, a random share of features becomes categorical (integer codes of a
@@ -23,6 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 from scipy.stats import rankdata
+
+#: The kinds of tables the prior draws, in words (model cards use these).
+KINDS = {"scm": "random MLP-SCM", "trees": "random tree-ensemble",
+         "additive": "generalised-additive with label noise"}
+#: Shapes of a feature's effect in additive tables (names of ACTIVATIONS, "linear", "step").
+SHAPES = ("linear", "linear", "tanh", "step", "sigmoid", "square")
 
 ACTIVATIONS = {
     "tanh": np.tanh,
@@ -52,24 +62,28 @@ class SyntheticPrior:
     """Draws batches of synthetic classification tables (see the module docstring).
 
     Parameters: ``max_classes`` (classes are drawn from 2..max_classes, binary with probability
-    ``p_binary``), ``kind_weights`` (relative frequency of ``"scm"`` and ``"trees"`` tables),
+    ``p_binary``), ``kind_weights`` (relative frequency of the kinds ``"scm"``, ``"trees"`` and ``"additive"``),
     ``p_categorical`` (maximum share of categorical features), ``p_missing_table`` (share of
     tables with missing cells; up to 10 % of their cells), ``noise_scale`` (range of the SCM's
-    per-layer noise standard deviation, log-uniform).
+    per-layer noise standard deviation, log-uniform), ``label_noise`` (range of the additive
+    tables' logistic noise scale relative to the unit-variance score, log-uniform; 0.1 gives
+    nearly separable classes, 2 a ROC-AUC of about 0.7).
     """
 
     def __init__(self, max_classes: int = 10, p_binary: float = 0.5,
                  kind_weights: dict[str, float] | None = None, p_categorical: float = 0.3,
-                 p_missing_table: float = 0.1, noise_scale: tuple[float, float] = (0.01, 0.3)):
+                 p_missing_table: float = 0.1, noise_scale: tuple[float, float] = (0.01, 0.3),
+                 label_noise: tuple[float, float] = (0.1, 2.0)):
         self.max_classes = max_classes
         self.p_binary = p_binary
         self.kind_weights = kind_weights or {"scm": 0.7, "trees": 0.3}
         self.p_categorical = p_categorical
         self.p_missing_table = p_missing_table
         self.noise_scale = noise_scale
-        unknown = set(self.kind_weights) - {"scm", "trees"}
+        self.label_noise = label_noise
+        unknown = set(self.kind_weights) - set(KINDS)
         if unknown:
-            raise ValueError(f"unknown prior kinds {sorted(unknown)}; use 'scm' and/or 'trees'")
+            raise ValueError(f"unknown prior kinds {sorted(unknown)}; use some of {list(KINDS)}")
 
     # ------------------------------------------------------------------ public API
     def sample_batch(self, batch_size: int, n_rows: int, n_features: int, n_context: int,
@@ -95,7 +109,7 @@ class SyntheticPrior:
         kind = kinds[rng.choice(len(kinds), p=weights / weights.sum())]
         n_classes = 2 if rng.random() < self.p_binary or self.max_classes < 3 else \
             int(rng.integers(3, self.max_classes + 1))
-        x, target = (self._scm if kind == "scm" else self._trees)(n_rows, n_features, rng)
+        x, target = getattr(self, f"_{kind}")(n_rows, n_features, rng)
         y = _cut_into_classes(target, n_classes, rng)
         return self._finish_features(x, rng), y, n_classes
 
@@ -125,8 +139,7 @@ class SyntheticPrior:
         return pool[:, picked[1:]], pool[:, picked[0]]
 
     def _trees(self, n_rows: int, n_features: int, rng: np.random.Generator):
-        mixing = rng.normal(size=(n_features, n_features)) * (rng.random((n_features, n_features)) < 0.3)
-        x = rng.normal(size=(n_rows, n_features)) @ (np.eye(n_features) + mixing)
+        x = _correlated_features(n_rows, n_features, rng)
         relevant = rng.choice(n_features, int(rng.integers(1, n_features + 1)), replace=False)
         target = np.zeros(n_rows)
         for _ in range(int(rng.integers(1, 6))):
@@ -141,6 +154,22 @@ class SyntheticPrior:
                 node = 2 * node + 1 + right
             target += leaf_value[node - n_inner]
         return x, target + rng.normal(0, 0.1 * target.std() + 1e-8, n_rows)
+
+    def _additive(self, n_rows: int, n_features: int, rng: np.random.Generator):
+        x = _correlated_features(n_rows, n_features, rng)
+        informative = rng.choice(n_features, int(rng.integers(1, n_features + 1)), replace=False)
+        score = np.zeros(n_rows)
+        for j in informative:
+            v = (x[:, j] - x[:, j].mean()) / (x[:, j].std() + 1e-8)
+            shape = rng.choice(SHAPES)
+            if shape == "step":
+                v = (v > rng.choice(v)).astype(float)
+            elif shape != "linear":
+                v = ACTIVATIONS[shape](v)
+            score += rng.standard_t(3) * (v - v.mean()) / (v.std() + 1e-8)
+        score = (score - score.mean()) / (score.std() + 1e-8)
+        noise = np.exp(rng.uniform(*np.log(self.label_noise)))
+        return x, score + rng.logistic(0, noise, n_rows)
 
     # ------------------------------------------------------------------ post-processing
     def _finish_features(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -157,6 +186,12 @@ class SyntheticPrior:
         if rng.random() < self.p_missing_table:
             out[rng.random(out.shape) < rng.uniform(0, 0.1)] = np.nan
         return out
+
+
+def _correlated_features(n_rows: int, n_features: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_rows, n_features) Gaussian features, each mixed with about 30 % of the others."""
+    mixing = rng.normal(size=(n_features, n_features)) * (rng.random((n_features, n_features)) < 0.3)
+    return rng.normal(size=(n_rows, n_features)) @ (np.eye(n_features) + mixing)
 
 
 def _rank_gauss(values: np.ndarray) -> np.ndarray:
