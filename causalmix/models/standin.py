@@ -166,10 +166,11 @@ class StandinTFM(TabularModel):
 
         context = self._embed(x_context, mean, std, y_context)                        # (B, C, F+1, E)
         context_inputs = []                       # each layer's context state before row attention
-        for layer in self.layers:
+        for depth, layer in enumerate(self.layers, 1):
             context = layer.across_features(context)
             context_inputs.append(context)
-            context = layer.feed_forward(layer.across_rows(context, context))
+            if depth < len(self.layers):          # the last layer's context output is never read
+                context = layer.feed_forward(layer.across_rows(context, context))
 
         unknown = torch.full(x_query.shape[:2], self.limits.max_classes, dtype=torch.long,
                              device=x_query.device)
