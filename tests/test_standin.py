@@ -133,3 +133,25 @@ def test_shipped_checkpoint_ranks_breast_cancer():
     split = make_split(data.y, fold=0, n_train=256, val_fraction=0.0, seed=0)
     proba = predict_proba(model, data.X.iloc[split.train], y[split.train], data.X.iloc[split.test])
     assert roc_auc_score(y[split.test], proba[:, 1]) > 0.9
+
+
+@pytest.mark.parametrize("axis", ["features", "rows"])
+def test_attention_matches_torch_multihead_attention(axis):
+    """The in-place attention computes what nn.MultiheadAttention does with the same parameters
+    (the layout checkpoints store), along rows (to other key rows) and along features."""
+    from causalmix.models.standin import _Attention
+
+    torch.manual_seed(0)
+    ours = _Attention(width=16, n_heads=4, dropout=0.0)
+    reference = torch.nn.MultiheadAttention(16, 4, batch_first=True)
+    reference.load_state_dict(ours.state_dict())
+    queries = torch.randn(2, 5, 3, 16)                                  # (B, Rq, F+1, E)
+    keys = queries if axis == "features" else torch.randn(2, 8, 3, 16)  # (B, Rk, F+1, E)
+    got = ours(queries, keys, axis=axis)
+    if axis == "features":
+        flat = queries.reshape(10, 3, 16)
+        expected = reference(flat, flat, flat, need_weights=False)[0].reshape(2, 5, 3, 16)
+    else:
+        q, k = queries.transpose(1, 2).reshape(6, 5, 16), keys.transpose(1, 2).reshape(6, 8, 16)
+        expected = reference(q, k, k, need_weights=False)[0].reshape(2, 3, 5, 16).transpose(1, 2)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
