@@ -10,8 +10,8 @@ The prior follows TabPFN's recipe at small scale. Each table is drawn independen
   axis-aligned decision trees (thresholds at data quantiles, Gaussian leaf values).
 * ``"additive"``: correlated random features and a generalised additive latent score (each
   informative feature through a random monotone or step shape, heavy-tailed weights) plus
-  logistic noise of random scale. Most real tables are of this kind, many weak effects and a high
-  Bayes error, which the nearly deterministic SCM and tree targets rarely produce.
+  logistic noise of random scale: many weak effects and a high Bayes error, as in many real
+  tables, which the nearly deterministic SCM and tree targets rarely produce.
 
 The continuous target is cut into classes at random quantiles (random class balance), class
 codes are permuted, a random share of features becomes categorical (integer codes of a
@@ -31,7 +31,8 @@ from scipy.stats import rankdata
 #: The kinds of tables the prior draws, in words (model cards use these).
 KINDS = {"scm": "random MLP-SCM", "trees": "random tree-ensemble",
          "additive": "generalised-additive with label noise"}
-#: Shapes of a feature's effect in additive tables (names of ACTIVATIONS, "linear", "step").
+#: Shapes of a feature's effect in additive tables, drawn uniformly from this tuple (so "linear"
+#: twice as often): names of ACTIVATIONS, "linear" or "step" (an indicator at a random threshold).
 SHAPES = ("linear", "linear", "tanh", "step", "sigmoid", "square")
 
 ACTIVATIONS = {
@@ -62,7 +63,7 @@ class SyntheticPrior:
     """Draws batches of synthetic classification tables (see the module docstring).
 
     Parameters: ``max_classes`` (classes are drawn from 2..max_classes, binary with probability
-    ``p_binary``), ``kind_weights`` (relative frequency of the kinds ``"scm"``, ``"trees"`` and ``"additive"``),
+    ``p_binary``), ``kind_weights`` (relative frequency of the kinds in :data:`KINDS`),
     ``p_categorical`` (maximum share of categorical features), ``p_missing_table`` (share of
     tables with missing cells; up to 10 % of their cells), ``noise_scale`` (range of the SCM's
     per-layer noise standard deviation, log-uniform), ``label_noise`` (range of the additive
