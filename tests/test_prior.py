@@ -42,9 +42,25 @@ def test_numeric_features_have_normal_marginals_and_categoricals_are_codes():
     assert codes.shape[1] > 0 and codes.min() >= 0 and codes.max() <= 9
 
 
+@pytest.mark.parametrize("balance", [0.05, 0.3, 1.0])
+def test_class_balance_bounds_the_minority_share(balance):
+    """Every class keeps >= class_balance / K of the rows; a small balance allows rarer classes."""
+    prior, rng = SyntheticPrior(max_classes=4, class_balance=balance), np.random.default_rng(0)
+    shares = []
+    for _ in range(40):
+        _, y, k = prior.sample_table(1000, 3, rng)
+        shares.append(np.bincount(y, minlength=k).min() / len(y) * k)      # minority share x K
+    assert min(shares) >= balance - 0.01
+    assert min(shares) < balance + 0.15                      # the bound is reached, not just kept
+    if balance == 1.0:
+        assert max(shares) > 0.99                            # uniform shares
+
+
 def test_unknown_kind_and_bad_context_raise():
     with pytest.raises(ValueError, match="unknown prior kinds"):
         SyntheticPrior(kind_weights={"gp": 1.0})
+    with pytest.raises(ValueError, match="class_balance"):
+        SyntheticPrior(class_balance=0.0)
     with pytest.raises(ValueError, match="n_context < n_rows"):
         SyntheticPrior().sample_batch(2, 10, 3, 10, np.random.default_rng(0))
 

@@ -68,13 +68,15 @@ class SyntheticPrior:
     tables with missing cells; up to 10 % of their cells), ``noise_scale`` (range of the SCM's
     per-layer noise standard deviation, log-uniform), ``label_noise`` (range of the additive
     tables' logistic noise scale relative to the unit-variance score, log-uniform; 0.1 gives
-    nearly separable classes, 2 a ROC-AUC of about 0.7).
+    nearly separable classes, 2 a ROC-AUC of about 0.7), ``class_balance`` (every class keeps at
+    least ``class_balance / n_classes`` of a table's rows; the rest of the class shares is
+    Dirichlet(1): 0.3 gives a binary minority of >= 15 %, 0.05 one of >= 2.5 %).
     """
 
     def __init__(self, max_classes: int = 10, p_binary: float = 0.5,
                  kind_weights: dict[str, float] | None = None, p_categorical: float = 0.3,
                  p_missing_table: float = 0.1, noise_scale: tuple[float, float] = (0.01, 0.3),
-                 label_noise: tuple[float, float] = (0.1, 2.0)):
+                 label_noise: tuple[float, float] = (0.1, 2.0), class_balance: float = 0.3):
         self.max_classes = max_classes
         self.p_binary = p_binary
         self.kind_weights = kind_weights or {"scm": 0.7, "trees": 0.3}
@@ -82,6 +84,9 @@ class SyntheticPrior:
         self.p_missing_table = p_missing_table
         self.noise_scale = noise_scale
         self.label_noise = label_noise
+        if not 0.0 < class_balance <= 1.0:
+            raise ValueError(f"class_balance must lie in (0, 1], got {class_balance}")
+        self.class_balance = class_balance
         unknown = set(self.kind_weights) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown prior kinds {sorted(unknown)}; use some of {list(KINDS)}")
@@ -111,7 +116,7 @@ class SyntheticPrior:
         n_classes = 2 if rng.random() < self.p_binary or self.max_classes < 3 else \
             int(rng.integers(3, self.max_classes + 1))
         x, target = getattr(self, f"_{kind}")(n_rows, n_features, rng)
-        y = _cut_into_classes(target, n_classes, rng)
+        y = _cut_into_classes(target, n_classes, rng, self.class_balance)
         return self._finish_features(x, rng), y, n_classes
 
     # ------------------------------------------------------------------ generators
@@ -200,12 +205,13 @@ def _rank_gauss(values: np.ndarray) -> np.ndarray:
     return ndtri((rankdata(values) - 0.5) / len(values))
 
 
-def _cut_into_classes(target: np.ndarray, n_classes: int, rng: np.random.Generator) -> np.ndarray:
+def _cut_into_classes(target: np.ndarray, n_classes: int, rng: np.random.Generator,
+                      uniform_share: float = 0.3) -> np.ndarray:
     """Codes 0..n_classes-1 from cutting ``target`` at random quantiles, codes permuted.
 
-    Class shares: Dirichlet(1) mixed 70/30 with uniform, so every class keeps >= 30 %/K rows.
+    Class shares: Dirichlet(1) mixed with uniform, so every class keeps >= uniform_share/K rows.
     """
-    shares = 0.7 * rng.dirichlet(np.ones(n_classes)) + 0.3 / n_classes
+    shares = (1 - uniform_share) * rng.dirichlet(np.ones(n_classes)) + uniform_share / n_classes
     cuts = np.quantile(target, np.cumsum(shares)[:-1])
     codes = np.searchsorted(cuts, target, side="right")
     return rng.permutation(n_classes)[codes].astype(np.int64)
