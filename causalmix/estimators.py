@@ -8,7 +8,7 @@ predicts in context like :class:`TFMClassifier`.
 Both take pandas DataFrames (categorical columns, NaN) or 2-D arrays, binary or multiclass labels;
 labels are compared as strings and ``classes_`` holds them sorted, as in
 :class:`causalmix.preprocessing.LabelEncoder`. The backend's own preprocessor
-(``model.make_preprocessor()``) is fitted on the (real) training rows passed to ``fit``; wider
+(``model.make_preprocessor()``) is fitted on the (real) training rows and labels passed to ``fit``; wider
 tables than ``limits.max_features`` keep a random subset of columns and contexts longer than
 ``limits.max_context_rows`` a stratified subset of rows, each with a warning; more classes than
 ``limits.max_classes`` raise a ``ValueError``.
@@ -82,6 +82,13 @@ class _InContextClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.features_used_ = feature_subset(list(X.columns), limits.max_features, self.random_state)
 
+    def _fit_encode(self, X: pd.DataFrame, y: pd.Series) -> Rows:
+        """Fit the backend's preprocessor on the training rows and labels; their encoded ``Rows``
+        (``fit_transform``: label-aware encodings of these rows are computed out of fold)."""
+        codes = self.label_encoder_.transform(y)
+        self.preprocessor_ = self.model_.make_preprocessor()
+        return Rows(self.preprocessor_.fit_transform(X[self.features_used_], codes), codes)
+
     def _encode(self, X: pd.DataFrame, y: pd.Series | None = None, what: str = "X") -> Rows | np.ndarray:
         """``X`` through the fitted preprocessor (float32 (n, d)); with ``y``, encoded ``Rows``."""
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
@@ -148,8 +155,7 @@ class TFMClassifier(_InContextClassifier):
         X = _as_frame(X)
         y = _as_labels(y, len(X))
         self._setup(X, y)
-        self.preprocessor_ = self.model_.make_preprocessor().fit(X[self.features_used_])
-        self._set_context(self._encode(X, y))
+        self._set_context(self._fit_encode(X, y))
         return self
 
 
@@ -299,8 +305,7 @@ class FineTunedClassifier(_InContextClassifier):
             X_val = _as_frame(X_val, "X_val")
             y_val = _as_labels(y_val, len(X_val), "y_val")
         self._setup(X, y)
-        self.preprocessor_ = self.model_.make_preprocessor().fit(X[self.features_used_])
-        train_rows = self._encode(X, y)
+        train_rows = self._fit_encode(X, y)
         val_rows = self._encode(X_val, y_val, "validation rows")
         monitor_rows = None
         if monitor is not None:

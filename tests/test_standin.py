@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.metrics import roc_auc_score
 
 from causalmix.models import CHECKPOINT_DIR, load_model, predict_proba
 from causalmix.models.base import TabularModel
-from causalmix.models.standin import StandinPreprocessor, StandinTFM
+from causalmix.models.standin import StandinPreprocessor, StandinTFM, TargetScore
 
 torch.set_num_threads(1)
 
@@ -86,21 +87,62 @@ def mixed_frame(n=60, seed=0) -> pd.DataFrame:
 
 def test_preprocessor_matches_prior_marginals():
     frame = mixed_frame(400)
-    out = StandinPreprocessor().fit(frame).transform(frame)
+    y = np.arange(400) % 2
+    out = StandinPreprocessor().fit_transform(frame, y)
     assert out.shape == (400, 3) and out.dtype == np.float32 and np.isfinite(out).all()
     assert abs(np.median(out[:, 1])) < 0.1 and 0.8 < out[:, 1].std() < 1.3   # exponential -> normal
-    assert set(np.unique(out[:, 2])) == {0.0, 1.0, 2.0, 3.0}                   # 3 levels + missing
+    with pytest.raises(ValueError, match="needs the labels"):
+        StandinPreprocessor().fit(frame, None)
 
 
 def test_preprocessor_unseen_levels_and_wide_tables():
     train, test = mixed_frame(), mixed_frame(seed=1)
+    y = np.random.default_rng(0).integers(0, 2, len(train))
     test["c"] = pd.Categorical(["w"] * len(test))
-    assert (StandinPreprocessor().fit(train).transform(test)[:, 2] == -1).all()
+    fitted = StandinPreprocessor().fit(train, y)
+    known = fitted.transform(train)[:, 2]
+    np.testing.assert_allclose(fitted.transform(test)[:, 2], np.median(np.unique(known)), rtol=1e-6)
     wide = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 12)), columns=[f"f{i}" for i in range(12)])
     with pytest.warns(UserWarning, match="12 features exceed the model's limit of 5"):
-        assert StandinPreprocessor(max_features=5).fit(wide).transform(wide).shape == (30, 5)
+        assert StandinPreprocessor(max_features=5).fit_transform(wide, np.arange(30) % 2).shape == (30, 5)
     with pytest.raises(TypeError, match="pandas DataFrame"):
-        StandinPreprocessor().fit(wide.to_numpy())
+        StandinPreprocessor().fit(wide.to_numpy(), np.arange(30) % 2)
+
+
+def test_target_score_orders_levels_by_their_class_shares():
+    rng = np.random.default_rng(0)
+    levels = rng.choice(np.array(["rare", "even", "often"], dtype=object), 600)
+    share = {"rare": 0.1, "even": 0.5, "often": 0.9}
+    y = (rng.random(600) < np.vectorize(share.get)(levels)).astype(int)
+    score = TargetScore().fit(levels[:, None], y)
+    names = np.array([["rare"], ["even"], ["often"]], dtype=object)
+    rare, even, often = score.transform(names)[:, 0]
+    assert rare < even < often
+    observed = y[levels == "rare"].mean()
+    assert observed < rare < y.mean()                          # shrunk towards the overall share
+
+
+def test_target_score_keeps_a_rows_own_label_out_of_its_fitted_value():
+    """A level per row: scoring all fitted rows separates the classes perfectly (the labels leak),
+    while ``fit_transform``'s out-of-fold scores carry no information about them."""
+    y = np.arange(200) % 2
+    ids = np.array([f"id{i}" for i in range(200)], dtype=object)[:, None]
+    score = TargetScore(random_state=0)
+    out_of_fold = score.fit_transform(ids, y)[:, 0]
+    assert roc_auc_score(y, score.transform(ids)[:, 0]) == 1.0
+    assert abs(roc_auc_score(y, out_of_fold) - 0.5) < 0.15
+
+
+def test_target_score_multiclass_projection_separates_levels_consistently_across_folds():
+    rng = np.random.default_rng(1)
+    levels = rng.choice(np.array(["a", "b", "c", "d"], dtype=object), 900)
+    y = np.select([levels == "a", levels == "b"], [0, 1], 2)
+    y = np.where(rng.random(900) < 0.2, rng.integers(0, 3, 900), y)     # 20 % label noise
+    score = TargetScore()
+    out_of_fold = score.fit_transform(levels[:, None], y)[:, 0]
+    full = score.transform(levels[:, None])[:, 0]
+    assert len(np.unique(np.round(full[levels != "d"], 6))) == 3            # a, b, c apart
+    assert np.corrcoef(out_of_fold, full)[0, 1] > 0.95                       # one direction, one sign
 
 
 def test_predict_proba_and_class_limit():

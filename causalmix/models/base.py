@@ -39,7 +39,9 @@ class TabularModel(nn.Module, ABC):
 
     @abstractmethod
     def make_preprocessor(self):
-        """A fresh, unfitted transformer ``DataFrame -> float32 array`` suited to this model."""
+        """A fresh, unfitted transformer ``DataFrame -> float32 array`` suited to this model; it is
+        fitted with ``fit_transform(X_context, y_context)`` (labels as integer codes), which
+        returns the encoded context rows, and encodes every later row with ``transform``."""
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
@@ -103,7 +105,7 @@ def predict_proba(model: TabularModel, X_context: pd.DataFrame, y_context: np.nd
     """In-context class probabilities (n_query, n_classes) of any backend from DataFrames.
 
     ``y_context`` holds integer class codes 0..n_classes-1 (``n_classes`` defaults to
-    ``max(y_context) + 1``). The model's own preprocessor is fitted on the context rows only.
+    ``max(y_context) + 1``). The model's own preprocessor is fitted on the context rows (and labels) only.
     Contexts longer than ``model.limits.max_context_rows`` are subsampled (with a warning);
     more classes than ``model.limits.max_classes`` raise a ``ValueError``.
     """
@@ -120,9 +122,9 @@ def predict_proba(model: TabularModel, X_context: pd.DataFrame, y_context: np.nd
         keep = np.sort(np.random.default_rng(random_state).choice(
             len(X_context), model.limits.max_context_rows, replace=False))
         X_context, y_context = X_context.iloc[keep], y_context[keep]
-    preprocessor = model.make_preprocessor().fit(X_context)
+    preprocessor = model.make_preprocessor()
+    x_context = preprocessor.fit_transform(X_context, y_context)
     was_training = model.training
-    proba = predict_proba_in_context(model, preprocessor.transform(X_context), y_context,
-                                     preprocessor.transform(X_query), n_classes)
+    proba = predict_proba_in_context(model, x_context, y_context, preprocessor.transform(X_query), n_classes)
     model.train(was_training)
     return proba

@@ -14,6 +14,7 @@ Shape legend: B batch (tables), C context rows, Q query rows, F features, E embe
 
 from __future__ import annotations
 
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,9 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OrdinalEncoder, QuantileTransformer
+from sklearn.preprocessing import QuantileTransformer
 from torch import nn
 
 from causalmix.models.base import ModelLimits, TabularModel, feature_subset
@@ -32,22 +34,32 @@ CLIP_SIGMA = 5.0
 
 
 class StandinPreprocessor(TransformerMixin, BaseEstimator):
-    """DataFrame -> float32 matrix matching the prior's feature distribution (fit on context rows).
+    """DataFrame -> float32 matrix for the stand-in (fitted on the context rows and their labels).
 
     Numeric columns: median imputation, then a quantile transform to standard-normal marginals
-    (the prior rank-transforms its numeric features the same way). Categorical columns: ordinal
-    codes 0..k-1 in sorted level order, missing values a level of their own, unseen levels -> -1
-    (the prior draws categorical features as integer codes). Tables wider than ``max_features``
-    keep a random subset of ``max_features`` columns, with a warning.
+    (the prior rank-transforms its numeric features the same way). Categorical columns (missing
+    values a level of their own): one target score per column (:class:`TargetScore`), so that a
+    level's position carries its association with the label instead of its place in the sorted
+    level names; ``fit_transform`` scores the context rows out of fold. Tables wider than
+    ``max_features`` keep a random subset of ``max_features`` columns, with a warning.
     """
 
     def __init__(self, max_features: int = 100, random_state: int | None = 0):
         self.max_features = max_features
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y=None) -> StandinPreprocessor:
+    def fit(self, X: pd.DataFrame, y) -> StandinPreprocessor:
+        self.fit_transform(X, y)
+        return self
+
+    def fit_transform(self, X: pd.DataFrame, y) -> np.ndarray:
+        """Fit on ``X`` (n_rows, n_features) and integer labels ``y`` (n_rows,); return the encoded
+        rows (n_rows, min(n_features, max_features)) float32, categorical scores out of fold."""
         if not isinstance(X, pd.DataFrame):
             raise TypeError(f"StandinPreprocessor expects a pandas DataFrame, got {type(X).__name__}")
+        if y is None or len(y) != len(X):
+            raise ValueError("StandinPreprocessor needs the labels of the rows it is fitted on "
+                             "(categorical columns are target-scored)")
         columns = feature_subset(list(X.columns), self.max_features, self.random_state)
         self.features_in_ = columns
         categorical = [c for c in columns if not pd.api.types.is_numeric_dtype(X[c])
@@ -58,15 +70,80 @@ class StandinPreprocessor(TransformerMixin, BaseEstimator):
             [("numeric", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
                                        QuantileTransformer(n_quantiles=n_quantiles,
                                                            output_distribution="normal")), numeric),
-             ("categorical", make_pipeline(_MissingAsLevel(), OrdinalEncoder(
-                 handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64)), categorical)],
+             ("categorical", make_pipeline(_MissingAsLevel(), TargetScore(random_state=self.random_state)),
+              categorical)],
             sparse_threshold=0.0,
-        ).fit(X[columns])
-        return self
+        )
+        return self.transformer_.fit_transform(X[columns], np.asarray(y)).astype(np.float32)
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        """(n_rows, min(n_features, max_features)) float32."""
+        """(n_rows, min(n_features, max_features)) float32; every fitted row's label is used."""
         return self.transformer_.transform(X[self.features_in_]).astype(np.float32)
+
+
+class TargetScore(TransformerMixin, BaseEstimator):
+    """Categorical columns -> one number each from the labels of the fitted rows (target encoding).
+
+    A level's class shares are smoothed towards the overall shares with ``smoothing`` pseudo-rows.
+    Two classes: the score is the smoothed share of class 1. More classes: the centred shares are
+    projected on the first principal direction of the (levels x classes) share table, rows weighted
+    by the square root of the level counts. Unseen levels get the median score of the known ones.
+    ``fit_transform`` scores each fitted row with tables from the other ``n_splits`` stratified
+    folds (same projection direction), so no row's own label enters its value; ``transform`` uses
+    all fitted rows. Input: (n_rows, n_columns) array of level names; output float64.
+    """
+
+    def __init__(self, smoothing: float = 2.0, n_splits: int = 5, random_state: int | None = 0):
+        self.smoothing = smoothing
+        self.n_splits = n_splits
+        self.random_state = random_state
+
+    def fit(self, X, y) -> TargetScore:
+        self.fit_transform(X, y)
+        return self
+
+    def fit_transform(self, X, y) -> np.ndarray:
+        X = np.asarray(X, dtype=object)
+        self.classes_, y = np.unique(np.asarray(y), return_inverse=True)
+        self.tables_ = [self._table(X[:, j], y) for j in range(X.shape[1])]
+        scores = self.transform(X)
+        n_splits = min(self.n_splits, int(np.bincount(y).max()))
+        if n_splits < 2 or len(self.classes_) < 2:
+            return scores
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+            folds = list(StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state).split(X, y))
+        for train, held in folds:
+            for j, (_, _, direction) in enumerate(self.tables_):
+                scores[held, j] = self._score(X[held, j], self._table(X[train, j], y[train], direction))
+        return scores
+
+    def transform(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=object)
+        return np.column_stack([self._score(X[:, j], table) for j, table in enumerate(self.tables_)]
+                               ) if self.tables_ else np.empty((len(X), 0))
+
+    def _table(self, levels: np.ndarray, y: np.ndarray, direction: np.ndarray | None = None):
+        """(level names, their scores, projection direction or None) for one column."""
+        names, codes = np.unique(levels.astype(str), return_inverse=True)
+        counts = np.zeros((len(names), len(self.classes_)))
+        np.add.at(counts, (codes, y), 1.0)
+        overall = counts.sum(0) / counts.sum()
+        shares = (counts + self.smoothing * overall) / (counts.sum(1, keepdims=True) + self.smoothing)
+        if len(self.classes_) <= 2:
+            return names, shares[:, -1], None
+        centred = shares - overall
+        if direction is None:
+            direction = np.linalg.svd(centred * np.sqrt(counts.sum(1, keepdims=True)),
+                                      full_matrices=False)[2][0]
+        return names, centred @ direction, direction
+
+    @staticmethod
+    def _score(levels: np.ndarray, table) -> np.ndarray:
+        names, scores, _ = table
+        position = np.clip(np.searchsorted(names, levels.astype(str)), 0, len(names) - 1)
+        known = names[position] == levels.astype(str)
+        return np.where(known, scores[position], np.median(scores))
 
 
 class _MissingAsLevel(TransformerMixin, BaseEstimator):
