@@ -404,13 +404,20 @@ def model_card(model: StandinTFM, stages: list[dict], best: dict, benchmark: dic
         f"(wider tables: random feature subset with a warning), {limits.max_context_rows} context rows "
         f"(longer contexts are subsampled with a warning).",
         f"- Weights stored in fp16 ({size_bytes / 1e6:.2f} MB), loaded as fp32 by `load_model('default')`.",
+        "- Inputs (`causalmix.models.standin.StandinPreprocessor`, fitted on the context rows and labels): "
+        "numeric columns median-imputed and quantile-transformed to normal marginals; categorical columns "
+        "(missing values a level) as one target score each (`TargetScore`: smoothed class shares, "
+        "projected on their first principal direction for more than two classes; context rows scored "
+        "out of fold). The prior's categorical features are integer codes of permuted levels.",
         "",
         "## Pretraining",
         (f"{len(stages)} stages, each warm-starting from the previous one's best weights. " if len(stages) > 1
          else "One stage. ") + "Shipped weights: "
         f"step {best['step']} of the last stage, the best mean ROC-AUC of its periodic zero-shot probe "
         f"({best['mean_auc']:.3f} on {', '.join(best['auc'])}; these mirror datasets are also part of "
-        "the benchmark below, so that selection is mildly optimistic for them).",
+        "the benchmark below, so that selection is mildly optimistic for them). Each probe ran with the "
+        "code of its time; runs started before the target scores (commit fbfd7e4) fed categorical "
+        "columns as ordinal codes of the sorted level names.",
         "",
         *[line for number, stage in enumerate(stages, 1) for line in _stage_section(number, stage)],
         "## Zero-shot benchmark (`benchmarks/zero_shot.py`)",
