@@ -90,7 +90,9 @@ class TargetScore(TransformerMixin, BaseEstimator):
     by the square root of the level counts. Unseen levels get the median score of the known ones.
     ``fit_transform`` scores each fitted row with tables from the other ``n_splits`` stratified
     folds (same projection direction), so no row's own label enters its value; ``transform`` uses
-    all fitted rows. Input: (n_rows, n_columns) array of level names; output float64.
+    all fitted rows. Input: (n_rows, n_columns) array of level names; output float64. (scikit-learn's
+    ``TargetEncoder`` cross-fits the same way but returns one column per class for multiclass
+    labels, which would multiply a table's width by the number of classes.)
     """
 
     def __init__(self, smoothing: float = 2.0, n_splits: int = 5, random_state: int | None = 0):
