@@ -105,47 +105,49 @@ class TargetScore(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X, y) -> np.ndarray:
-        X = np.asarray(X, dtype=object)
+        X = np.asarray(X, dtype=object).astype(str)
         self.classes_, y = np.unique(np.asarray(y), return_inverse=True)
         self.tables_ = [self._table(X[:, j], y) for j in range(X.shape[1])]
-        scores = self.transform(X)
         n_splits = min(self.n_splits, int(np.bincount(y).max()))
         if n_splits < 2 or len(self.classes_) < 2:
-            return scores
+            return self.transform(X)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
             folds = list(StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state).split(X, y))
+        scores = np.empty(X.shape)                  # every row is held out by exactly one fold
         for train, held in folds:
-            for j, (_, _, direction) in enumerate(self.tables_):
+            for j, (_, _, _, direction) in enumerate(self.tables_):
                 scores[held, j] = self._score(X[held, j], self._table(X[train, j], y[train], direction))
         return scores
 
     def transform(self, X) -> np.ndarray:
-        X = np.asarray(X, dtype=object)
+        X = np.asarray(X, dtype=object).astype(str)
         return np.column_stack([self._score(X[:, j], table) for j, table in enumerate(self.tables_)]
                                ) if self.tables_ else np.empty((len(X), 0))
 
     def _table(self, levels: np.ndarray, y: np.ndarray, direction: np.ndarray | None = None):
-        """(level names, their scores, projection direction or None) for one column."""
-        names, codes = np.unique(levels.astype(str), return_inverse=True)
+        """(sorted level names, their scores, the score of unseen levels, projection direction or
+        None) for one column of level names."""
+        names, codes = np.unique(levels, return_inverse=True)
         counts = np.zeros((len(names), len(self.classes_)))
         np.add.at(counts, (codes, y), 1.0)
         overall = counts.sum(0) / counts.sum()
         shares = (counts + self.smoothing * overall) / (counts.sum(1, keepdims=True) + self.smoothing)
         if len(self.classes_) <= 2:
-            return names, shares[:, -1], None
-        centred = shares - overall
-        if direction is None:
-            direction = np.linalg.svd(centred * np.sqrt(counts.sum(1, keepdims=True)),
-                                      full_matrices=False)[2][0]
-        return names, centred @ direction, direction
+            scores = shares[:, -1]
+        else:
+            centred = shares - overall
+            if direction is None:
+                direction = np.linalg.svd(centred * np.sqrt(counts.sum(1, keepdims=True)),
+                                          full_matrices=False)[2][0]
+            scores = centred @ direction
+        return names, scores, np.median(scores), direction
 
     @staticmethod
     def _score(levels: np.ndarray, table) -> np.ndarray:
-        names, scores, _ = table
-        position = np.clip(np.searchsorted(names, levels.astype(str)), 0, len(names) - 1)
-        known = names[position] == levels.astype(str)
-        return np.where(known, scores[position], np.median(scores))
+        names, scores, unseen, _ = table
+        position = np.clip(np.searchsorted(names, levels), 0, len(names) - 1)
+        return np.where(names[position] == levels, scores[position], unseen)
 
 
 class _MissingAsLevel(TransformerMixin, BaseEstimator):
