@@ -227,9 +227,6 @@ class Pretrainer:
         return loss.item()
 
     def evaluate(self) -> float:
-        if self.probe is None:
-            e = self.config["eval"]
-            self.probe = ZeroShotProbe(e["datasets"], e["n_context"], e["max_query"], e["data_dir"])
         scores = self.probe(self.model)
         mean = float(np.mean(list(scores.values())))
         self._log(event="eval", step=self.step, elapsed_s=round(self.elapsed_s, 1),
@@ -241,6 +238,9 @@ class Pretrainer:
         return mean
 
     def run(self, resume: bool = True, max_minutes: float | None = None) -> None:
+        if self.probe is None:                   # loaded first: a missing dataset fails now, not at the first eval
+            e = self.config["eval"]
+            self.probe = ZeroShotProbe(e["datasets"], e["n_context"], e["max_query"], e["data_dir"])
         self.out_dir.mkdir(parents=True, exist_ok=True)
         resumed = resume and self.load()
         if not resumed and self.config.get("init_from"):
