@@ -10,7 +10,7 @@ from sklearn.metrics import roc_auc_score
 
 from causalmix.models import CHECKPOINT_DIR, load_model, predict_proba
 from causalmix.models.base import TabularModel
-from causalmix.models.standin import StandinPreprocessor, StandinTFM, TargetScore
+from causalmix.models.standin import CLIP_SIGMA, StandinPreprocessor, StandinTFM, TargetScore
 
 torch.set_num_threads(1)
 
@@ -93,6 +93,19 @@ def test_preprocessor_matches_prior_marginals():
     assert abs(np.median(out[:, 1])) < 0.1 and 0.8 < out[:, 1].std() < 1.3   # exponential -> normal
     with pytest.raises(ValueError, match="needs the labels"):
         StandinPreprocessor().fit(frame, None)
+
+
+def test_preprocessor_keeps_numeric_spacing_and_extrapolates():
+    """Yeo-Johnson leaves a Gaussian column nearly affine (sums of columns stay additive) and maps
+    a query value beyond the context's range beyond the context's largest output, where a rank
+    transform would saturate."""
+    rng = np.random.default_rng(0)
+    context = pd.DataFrame({"a": rng.normal(10, 3, 300)})
+    fitted = StandinPreprocessor().fit(context, np.arange(300) % 2)
+    out = fitted.transform(context)[:, 0]
+    assert np.corrcoef(out, context["a"])[0, 1] > 0.999
+    far = fitted.transform(pd.DataFrame({"a": [context["a"].max() + 3]}))[0, 0]
+    assert out.max() + 0.5 < far <= CLIP_SIGMA
 
 
 def test_preprocessor_unseen_levels_and_wide_tables():
