@@ -16,8 +16,7 @@ The prior follows TabPFN's recipe at small scale. Each table is drawn independen
 The continuous target is cut into classes at random quantiles (random class balance), class
 codes are permuted, a random share of features becomes categorical (integer codes of a
 discretisation, level order permuted), and numeric features are rank-transformed to standard
-normal marginals or, with probability ``p_power``, Yeo-Johnson transformed and standardised as
-:class:`~causalmix.models.standin.StandinPreprocessor` does at inference.
+normal marginals, as :class:`~causalmix.models.standin.StandinPreprocessor` does at inference.
 A few tables get missing cells (NaN). Everything is a pure function of the generator passed in.
 """
 
@@ -28,9 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 from scipy.stats import rankdata
-from sklearn.preprocessing import PowerTransformer
-
-from causalmix.models.standin import CLIP_SIGMA
 
 #: The kinds of tables the prior draws, in words (model cards use these).
 KINDS = {"scm": "random MLP-SCM", "trees": "random tree-ensemble",
@@ -74,16 +70,13 @@ class SyntheticPrior:
     tables' logistic noise scale relative to the unit-variance score, log-uniform; 0.1 gives
     nearly separable classes, 2 a ROC-AUC of about 0.7), ``class_balance`` (every class keeps at
     least ``class_balance / n_classes`` of a table's rows; the rest of the class shares is
-    Dirichlet(1): 0.3 gives a binary minority of >= 15 %, 0.05 one of >= 2.5 %), ``p_power`` (share
-    of tables whose numeric features are Yeo-Johnson transformed instead of rank-transformed; 0
-    draws nothing for it, so earlier recipes stay bit-identical).
+    Dirichlet(1): 0.3 gives a binary minority of >= 15 %, 0.05 one of >= 2.5 %).
     """
 
     def __init__(self, max_classes: int = 10, p_binary: float = 0.5,
                  kind_weights: dict[str, float] | None = None, p_categorical: float = 0.3,
                  p_missing_table: float = 0.1, noise_scale: tuple[float, float] = (0.01, 0.3),
-                 label_noise: tuple[float, float] = (0.1, 2.0), class_balance: float = 0.3,
-                 p_power: float = 0.0):
+                 label_noise: tuple[float, float] = (0.1, 2.0), class_balance: float = 0.3):
         self.max_classes = max_classes
         self.p_binary = p_binary
         self.kind_weights = kind_weights or {"scm": 0.7, "trees": 0.3}
@@ -94,7 +87,6 @@ class SyntheticPrior:
         if not 0.0 < class_balance <= 1.0:
             raise ValueError(f"class_balance must lie in (0, 1], got {class_balance}")
         self.class_balance = class_balance
-        self.p_power = p_power
         unknown = set(self.kind_weights) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown prior kinds {sorted(unknown)}; use some of {list(KINDS)}")
@@ -189,18 +181,14 @@ class SyntheticPrior:
     def _finish_features(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n_rows, n_features = x.shape
         categorical = rng.random(n_features) < rng.uniform(0, self.p_categorical)
-        power = self.p_power > 0 and rng.random() < self.p_power
         out = np.empty_like(x)
         for j in range(n_features):
             if categorical[j]:
                 levels = int(rng.integers(2, 11))
                 codes = _cut_into_classes(x[:, j], levels, rng)
                 out[:, j] = rng.permutation(levels)[codes]
-            elif not power:
+            else:
                 out[:, j] = _rank_gauss(x[:, j])
-        if power and not categorical.all():
-            out[:, ~categorical] = np.clip(PowerTransformer().fit_transform(x[:, ~categorical]),
-                                           -CLIP_SIGMA, CLIP_SIGMA)
         if rng.random() < self.p_missing_table:
             out[rng.random(out.shape) < rng.uniform(0, 0.1)] = np.nan
         return out
