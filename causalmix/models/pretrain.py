@@ -405,10 +405,11 @@ def model_card(model: StandinTFM, stages: list[dict], best: dict, benchmark: dic
         f"(longer contexts are subsampled with a warning).",
         f"- Weights stored in fp16 ({size_bytes / 1e6:.2f} MB), loaded as fp32 by `load_model('default')`.",
         "- Inputs (`causalmix.models.standin.StandinPreprocessor`, fitted on the context rows and labels): "
-        "numeric columns median-imputed and quantile-transformed to normal marginals; categorical columns "
-        "(missing values a level) as one target score each (`TargetScore`: smoothed class shares, "
-        "projected on their first principal direction for more than two classes; context rows scored "
-        "out of fold). The prior's categorical features are integer codes of permuted levels.",
+        "numeric columns median-imputed, Yeo-Johnson transformed and standardised (clipped at 5 sigma); "
+        "categorical columns (missing values a level) as one target score each (`TargetScore`: smoothed "
+        "class shares, projected on their first principal direction for more than two classes; context "
+        "rows scored out of fold). The prior's numeric features are rank-transformed to normal marginals, its "
+        "categorical features integer codes of permuted levels.",
         "",
         "## Pretraining",
         (f"{len(stages)} stages, each warm-starting from the previous one's best weights. " if len(stages) > 1
@@ -417,7 +418,8 @@ def model_card(model: StandinTFM, stages: list[dict], best: dict, benchmark: dic
         f"({best['mean_auc']:.3f} on {', '.join(best['auc'])}; these mirror datasets are also part of "
         "the benchmark below, so that selection is mildly optimistic for them). Each probe ran with the "
         "code of its time; runs started before the target scores (commit fbfd7e4) fed categorical "
-        "columns as ordinal codes of the sorted level names.",
+        "columns as ordinal codes of the sorted level names, and runs before the power transform "
+        "(commit c631f11) quantile-transformed numeric columns to normal marginals.",
         "",
         *[line for number, stage in enumerate(stages, 1) for line in _stage_section(number, stage)],
         "## Zero-shot benchmark (`benchmarks/zero_shot.py`)",

@@ -16,7 +16,8 @@ The prior follows TabPFN's recipe at small scale. Each table is drawn independen
 The continuous target is cut into classes at random quantiles (random class balance), class
 codes are permuted, a random share of features becomes categorical (integer codes of a
 discretisation, level order permuted), and numeric features are rank-transformed to standard
-normal marginals, as :class:`~causalmix.models.standin.StandinPreprocessor` does at inference.
+normal marginals (:class:`~causalmix.models.standin.StandinPreprocessor` uses a Yeo-Johnson
+transform at inference instead, which scored better zero-shot with weights trained on this prior).
 A few tables get missing cells (NaN). Everything is a pure function of the generator passed in.
 """
 

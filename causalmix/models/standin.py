@@ -38,8 +38,8 @@ class StandinPreprocessor(TransformerMixin, BaseEstimator):
 
     Numeric columns: median imputation, then a Yeo-Johnson power transform to zero mean and unit
     variance (clipped at ``CLIP_SIGMA``): it makes skewed columns symmetric but, unlike a rank
-    transform, keeps sums of columns nearly additive (the prior transforms numeric features the same
-    way with probability ``p_power``). Categorical columns (missing
+    transform, keeps sums of columns nearly additive and extrapolates beyond the context's range (the
+    prior rank-transforms its features; see ``book/limitations.md``). Categorical columns (missing
     values a level of their own): one target score per column (:class:`TargetScore`), so that a
     level's position carries its association with the label instead of its place in the sorted
     level names; ``fit_transform`` scores the context rows out of fold. Tables wider than
