@@ -10,6 +10,7 @@ import torch
 import yaml
 
 from causalmix.cli import main as cli_main
+from causalmix.data import DatasetError
 from causalmix.models import load_model
 from causalmix.models.pretrain import (Pretrainer, export_checkpoint, load_config, lr_factor,
                                        read_log, table_shape)
@@ -43,6 +44,15 @@ def test_cli_run_writes_log_checkpoints_and_loadable_weights(config_path, tmp_pa
     assert (out / "config.yaml").is_file() and (out / "last.pt").is_file()
     model = load_model("default", path=out / "best.pt")
     assert model.config["width"] == 16 and not model.training
+
+
+def test_missing_probe_dataset_fails_before_the_first_step(config_path, tmp_path):
+    config = load_config(config_path)
+    config["eval"] = {**config["eval"], "datasets": ["credit-g"], "data_dir": str(tmp_path / "no-data")}
+    trainer = Pretrainer(config, tmp_path / "run", "cpu")
+    with pytest.raises(DatasetError, match="credit-g"):
+        trainer.run(resume=False)
+    assert trainer.step == 0 and not (tmp_path / "run").exists()
 
 
 def test_resumed_run_equals_uninterrupted_run(config_path, tmp_path):

@@ -238,7 +238,7 @@ class Pretrainer:
         return mean
 
     def run(self, resume: bool = True, max_minutes: float | None = None) -> None:
-        if self.probe is None:                   # loaded first: a missing dataset fails now, not at the first eval
+        if self.probe is None:          # a missing probe dataset fails here, not at the first evaluation
             e = self.config["eval"]
             self.probe = ZeroShotProbe(e["datasets"], e["n_context"], e["max_query"], e["data_dir"])
         self.out_dir.mkdir(parents=True, exist_ok=True)
