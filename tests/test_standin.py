@@ -85,7 +85,7 @@ def mixed_frame(n=60, seed=0) -> pd.DataFrame:
     return frame
 
 
-def test_preprocessor_matches_prior_marginals():
+def test_preprocessor_standardises_skewed_columns_and_needs_labels():
     frame = mixed_frame(400)
     y = np.arange(400) % 2
     out = StandinPreprocessor().fit_transform(frame, y)

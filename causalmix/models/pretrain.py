@@ -408,8 +408,8 @@ def model_card(model: StandinTFM, stages: list[dict], best: dict, benchmark: dic
         "numeric columns median-imputed, Yeo-Johnson transformed and standardised (clipped at 5 sigma); "
         "categorical columns (missing values a level) as one target score each (`TargetScore`: smoothed "
         "class shares, projected on their first principal direction for more than two classes; context "
-        "rows scored out of fold). The prior's numeric features are rank-transformed to normal marginals, its "
-        "categorical features integer codes of permuted levels.",
+        "rows scored out of fold). The prior's numeric features are rank-transformed to normal "
+        "marginals, its categorical features integer codes of permuted levels.",
         "",
         "## Pretraining",
         (f"{len(stages)} stages, each warm-starting from the previous one's best weights. " if len(stages) > 1
