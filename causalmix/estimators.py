@@ -7,11 +7,18 @@ predicts in context like :class:`TFMClassifier`.
 
 Both take pandas DataFrames (categorical columns, NaN) or 2-D arrays, binary or multiclass labels;
 labels are compared as strings and ``classes_`` holds them sorted, as in
-:class:`causalmix.preprocessing.LabelEncoder`. The backend's own preprocessor
-(``model.make_preprocessor()``) is fitted on the (real) training rows and labels passed to ``fit``; wider
-tables than ``limits.max_features`` keep a random subset of columns and contexts longer than
-``limits.max_context_rows`` a stratified subset of rows, each with a warning; more classes than
-``limits.max_classes`` raise a ``ValueError``.
+:class:`causalmix.preprocessing.LabelEncoder`. Wider tables than ``limits.max_features`` keep a
+random subset of columns and contexts longer than ``limits.max_context_rows`` a stratified subset
+of rows, each with a warning; more classes than ``limits.max_classes`` raise a ``ValueError``.
+
+One input pipeline for every method: test rows are predicted with the backend's own preprocessor
+(``model.make_preprocessor()``, label-aware: it target-scores categorical columns) fitted on the
+context rows and their labels, and with those rows as context. :class:`TFMClassifier` fitted on
+rows R and :class:`FineTunedClassifier` fitted on the same rows R (its training rows followed by
+its validation rows, ``predict_context="train+val"``) therefore see identical test-time inputs, and
+a fine-tuned model that kept its step-0 weights predicts exactly as the zero-shot one. While
+fine-tuning, a second preprocessor is fitted on the training rows alone: the validation rows that
+select the step are encoded without their own labels.
 """
 
 from __future__ import annotations
@@ -180,9 +187,10 @@ class FineTunedClassifier(_InContextClassifier):
         when ``redraw_synthetic``, else exactly those.
     val_fraction : share of the rows ``fit`` carves (stratified) for validation when it gets no
         ``X_val``.
-    predict_context : rows ``predict_proba`` uses as context after fine-tuning: ``"train+val"``
-        (all real rows; default, as the validation rows carry information at test time) or
-        ``"train"`` (the context used during validation).
+    predict_context : rows ``predict_proba`` uses as context after fine-tuning, with the
+        preprocessor refitted on them: ``"train+val"`` (all real rows, training rows first; the
+        default, and what :class:`TFMClassifier` fitted on the same rows uses) or ``"train"``
+        (the context and preprocessor used during validation).
     device : torch device; None picks CUDA when available.
     random_state : seeds the validation split, the synthetic sample, the episodes and dropout.
     progress : show a progress bar over the fine-tuning steps.
@@ -190,7 +198,7 @@ class FineTunedClassifier(_InContextClassifier):
     Attributes: ``curve_`` (DataFrame, one row per evaluation: step, train_loss, val_roc_auc,
     val_log_loss, test_roc_auc, test_log_loss, elapsed_s), ``best_step_`` (0 = the zero-shot
     weights were kept), ``stop_reason_``, ``classes_``, ``model_`` (fine-tuned backend),
-    ``preprocessor_`` (fitted on the real training rows and used for every later row),
+    ``preprocessor_`` (fitted on the context rows of ``predict_context``; encodes test rows),
     ``augmenter_`` (fitted clone, or None), ``context_``.
     """
 
@@ -318,7 +326,9 @@ class FineTunedClassifier(_InContextClassifier):
                            synthetic=synthetic_rows, monitor=monitor_rows,
                            random_state=self.random_state, progress=self.progress)
         self.curve_, self.best_step_, self.stop_reason_ = result.curve, result.best_step, result.stop_reason
-        context = train_rows if self.predict_context == "train" else Rows(
-            np.concatenate([train_rows.x, val_rows.x]), np.concatenate([train_rows.y, val_rows.y]))
-        self._set_context(context)
+        if self.predict_context == "train":
+            self._set_context(train_rows)
+        else:
+            self._set_context(self._fit_encode(pd.concat([X, X_val], ignore_index=True),
+                                               pd.concat([y, y_val], ignore_index=True)))
         return self

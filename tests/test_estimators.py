@@ -84,6 +84,33 @@ def test_fine_tuning_beats_a_random_backend_on_breast_cancer():
     assert tuned.best_step_ > 0
 
 
+def _three_class_table(n: int = 120, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    X, _ = _mixed_table(n, seed)
+    size = X["size"].fillna(0).to_numpy()
+    label = np.where(X["colour"] == "red", "a", np.where(size > 0, "b", "c"))
+    return X, pd.Series(label, name="label")
+
+
+@pytest.mark.parametrize("table", [_mixed_table, _three_class_table], ids=["binary", "multiclass"])
+@pytest.mark.parametrize("settings", [dict(max_steps=0), dict(max_steps=6, eval_every=2, patience=2,
+                                                              warmup_steps=0, learning_rate=0.5)],
+                         ids=["max_steps=0", "selected-step-0"])
+def test_a_fine_tuner_that_keeps_step_0_predicts_exactly_as_zero_shot(table, settings):
+    # Categorical columns are target-scored from the context labels: the label-aware part of the
+    # inputs must match too. Training rows first, then validation rows, as the runner passes them.
+    X, y = table(120)
+    train, val, test = slice(0, 70), slice(70, 90), slice(90, None)
+    zero_shot = TFMClassifier(random_state=3).fit(pd.concat([X.iloc[train], X.iloc[val]]),
+                                                  pd.concat([y.iloc[train], y.iloc[val]]))
+    tuned = FineTunedClassifier(random_state=3, progress=False, **settings).fit(
+        X.iloc[train], y.iloc[train], X_val=X.iloc[val], y_val=y.iloc[val])
+    assert tuned.best_step_ == 0  # a learning rate of 0.5 wrecks the weights: step 0 is kept
+    np.testing.assert_allclose(tuned.predict_proba(X.iloc[test]), zero_shot.predict_proba(X.iloc[test]),
+                               rtol=0, atol=1e-6)
+    if settings["max_steps"]:
+        assert len(tuned.curve_) > 1
+
+
 def test_fit_contract_for_the_experiment_runner():
     X, y = _mixed_table(120)
     X_syn, y_syn = _mixed_table(200, seed=7)

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -111,3 +112,32 @@ def test_rerunning_a_complete_grid_keeps_its_manifest(tmp_path):
     before = (tmp_path / "manifest.json").read_text()
     summary = run_experiment(config, tmp_path, progress=False)
     assert summary.n_skipped == 1 and (tmp_path / "manifest.json").read_text() == before
+
+
+def test_fine_tuned_runs_that_keep_step_0_score_exactly_as_zero_shot(tmp_path):
+    # Binary and multiclass; the runner passes zero-shot the training rows followed by the
+    # validation rows, and every fine-tuner predicts from the same inputs after training.
+    grid = {"name": "step0", "datasets": ["breast_cancer", "wine"], "folds": [0, 1], "n_train": [48],
+            "finetune": {"max_steps": 0},
+            "methods": {"zero_shot": None, "finetune": None, "smote": None,
+                        "diverging": {"generator": "smote", "finetune": {
+                            "max_steps": 4, "eval_every": 2, "warmup_steps": 0, "learning_rate": 0.5}}}}
+    run_experiment(load_config(grid), tmp_path, progress=False)
+    runs = results.load(tmp_path).ok_runs()
+    assert len(runs) == 16 and (runs.loc[runs["method"] != "zero_shot", "best_step"] == 0).all()
+    scores = runs.set_index(["dataset", "fold", "method"])[["roc_auc", "log_loss", "accuracy"]].unstack("method")
+    for method in ("finetune", "smote", "diverging"):
+        np.testing.assert_allclose(scores.xs(method, axis=1, level="method"),
+                                   scores.xs("zero_shot", axis=1, level="method"), rtol=0, atol=1e-6)
+
+
+def test_a_seed_repeats_a_task_on_the_same_split_with_new_episodes(tmp_path):
+    grid = {**GRID, "datasets": ["wine"], "seeds": [0, 1], "methods": {"zero_shot": None, "finetune": None}}
+    run_experiment(load_config(grid), tmp_path, progress=False)
+    loaded = results.load(tmp_path)
+    runs = loaded.ok_runs().set_index(["method", "seed"])
+    assert list(loaded.runs["seed"]) == [0, 0, 1, 1]  # seed outermost: whole repetitions first
+    # Zero-shot draws nothing at random at this size: equal scores mean equal rows.
+    assert runs.loc[("zero_shot", 0), "log_loss"] == runs.loc[("zero_shot", 1), "log_loss"]
+    train_loss = loaded.curves.merge(loaded.runs[["run_id", "seed"]]).groupby("seed")["train_loss"].sum()
+    assert train_loss[0] != train_loss[1]

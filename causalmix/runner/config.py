@@ -13,7 +13,7 @@ the shared fine-tuning settings and the methods to compare. Schema (every key bu
     folds: [0, 1]               # which of them to run, or "all"
     n_train: [128]              # scarce training rows per run (train + validation); null = whole fold
     val_fraction: 0.2           # share of the n_train rows used for validation / early stopping
-    seeds: [0]                  # repetitions; a seed fixes the split and all randomness of a run
+    seeds: [0]                  # repetitions: a seed fixes the episodes and synthetic rows, never the split
     model: default              # backend name (causalmix.models.load_model)
     device: null                # torch device; null = CUDA if available, else CPU
     metrics: [roc_auc, log_loss, accuracy]

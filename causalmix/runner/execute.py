@@ -25,7 +25,7 @@ from causalmix.data import load_dataset
 from causalmix.metrics import evaluate
 from causalmix.runner import storage
 from causalmix.runner.config import AUGMENT, IID, ZERO_SHOT
-from causalmix.runner.grid import RunGroup, RunSpec
+from causalmix.runner.grid import SPLIT_SEED, RunGroup, RunSpec
 from causalmix.shift import ShiftNotApplicable, make_shift
 from causalmix.splits import Split, make_split, stratified_cap
 
@@ -132,10 +132,10 @@ def empty_record(run: RunSpec) -> dict:
 def _split(run: RunSpec, dataset, record: dict) -> Split:
     """The run's split of ``dataset``; a domain-shift split's description goes into ``record``."""
     if run.split.strategy == IID:
-        return make_split(dataset.y, run.fold, run.n_train, run.val_fraction, run.seed, run.n_folds,
+        return make_split(dataset.y, run.fold, run.n_train, run.val_fraction, SPLIT_SEED, run.n_folds,
                           name=run.dataset)
     shifted = make_shift(run.split.strategy, **run.split.params).split(
-        dataset.X, dataset.y, run.fold, run.n_train, run.val_fraction, run.seed, name=run.dataset)
+        dataset.X, dataset.y, run.fold, run.n_train, run.val_fraction, SPLIT_SEED, name=run.dataset)
     record.update(shifted.description)
     return shifted.split
 

@@ -8,8 +8,10 @@ before split strategies existed.
 Every random state is derived from the run key by hashing, never from the order of execution, so
 a run gives the same numbers whatever the executor, the worker count or what ran before it:
 
-- the split depends on (dataset, fold, n_train, seed, n_folds, val_fraction) and the split
-  entry only, so all methods see the same rows;
+- the split depends on (dataset, fold, n_train, n_folds, val_fraction) and the split entry
+  only (seeded with :data:`SPLIT_SEED`), so all methods and all seeds see the same rows: a seed
+  repeats a task with new episodes and new synthetic rows, so that run-to-run noise is measured
+  apart from the variation between splits;
 - the fine-tuning ``random_state`` on (dataset, fold, n_train, seed), shared by all methods and
   split entries (common random numbers make paired comparisons less noisy);
 - the synthetic rows on (dataset, fold, n_train, seed, split entry, generator settings): methods
@@ -28,6 +30,8 @@ from dataclasses import dataclass
 
 from causalmix.runner.config import AUGMENT, ExperimentConfig, MethodConfig, SplitConfig
 
+#: Seed of every split (outer folds, scarce rows, validation part, domain shifts): never a run's seed.
+SPLIT_SEED = 0
 #: FineTunedClassifier parameters that decide how many synthetic rows are drawn.
 SYNTHETIC_SIZE_PARAMS = ("synthetic_ratio", "synthetic_pool_size", "redraw_synthetic")
 
@@ -109,13 +113,14 @@ def _config_hash(config: ExperimentConfig, method: MethodConfig, fingerprint: st
 
 
 def expand(config: ExperimentConfig) -> list[RunSpec]:
-    """All runs of ``config`` in a fixed order: dataset, split entry, n_train, seed, fold, method."""
+    """All runs of ``config`` in a fixed order: seed, dataset, split entry, n_train, fold, method
+    (seed outermost, so that an interrupted grid holds whole repetitions)."""
     runs = []
     fingerprint = model_fingerprint(config.model)
-    for dataset in config.datasets:
-        for split_config in config.splits:
-            for n_train in config.n_train:
-                for seed in config.seeds:
+    for seed in config.seeds:
+        for dataset in config.datasets:
+            for split_config in config.splits:
+                for n_train in config.n_train:
                     for fold in config.folds:
                         runs += [_run(config, split_config, method, dataset, fold, n_train, seed, fingerprint)
                                  for method in config.methods]
