@@ -28,11 +28,11 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from tqdm import tqdm
 
 from causalmix.data import BUILTIN_DATASETS, DatasetError, TABARENA_V01, is_available, load_dataset
+from causalmix.metrics.scores import roc_auc
 from causalmix.models import CHECKPOINT_DIR, load_model, predict_proba, standin_from_payload
 from causalmix.preprocessing import LabelEncoder, TablePreprocessor
 from causalmix.splits import make_split
@@ -40,14 +40,6 @@ from causalmix.splits import make_split
 MODELS = ("tfm", "logreg", "rf", "hgb")
 #: Datasets with fewer than n_context / SMALL_DATASET_SHARE rows use their whole training fold.
 SMALL_DATASET_SHARE = 0.85
-
-
-def roc_auc(y_true: np.ndarray, proba: np.ndarray, n_classes: int) -> float:
-    if n_classes == 2:
-        return float(roc_auc_score(y_true, proba[:, 1]))
-    present = np.unique(y_true)
-    proba = proba[:, present] / proba[:, present].sum(1, keepdims=True)
-    return float(roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=present))
 
 
 def baselines(seed: int) -> dict:
@@ -103,6 +95,7 @@ def evaluate_dataset(model, name: str, folds: int, n_context: int, max_test: int
     if n_classes > model.limits.max_classes:
         raise ValueError(f"{n_classes} classes > the model's {model.limits.max_classes}")
     scores = {m: [] for m in MODELS}
+    classes = np.arange(n_classes)
     n_train = None if n_context > SMALL_DATASET_SHARE * len(y) else n_context
     for fold in range(folds):
         split = make_split(data.y, fold=fold, n_train=n_train, val_fraction=0.0, seed=0)
@@ -111,10 +104,10 @@ def evaluate_dataset(model, name: str, folds: int, n_context: int, max_test: int
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")      # feature subsampling / convergence notes, once per fold
             scores["tfm"].append(roc_auc(y_test, predict_proba(model, x_train, y_train, x_test, n_classes),
-                                         n_classes))
+                                         classes))
             key = f"{name}/{fold}/{n_context}/{max_test}"
             cached = (baseline_cache or {}).get(key) or {
-                m: roc_auc(y_test, baseline_proba(estimator, x_train, y_train, x_test, n_classes), n_classes)
+                m: roc_auc(y_test, baseline_proba(estimator, x_train, y_train, x_test, n_classes), classes)
                 for m, estimator in baselines(fold).items()}
             if baseline_cache is not None:
                 baseline_cache[key] = cached

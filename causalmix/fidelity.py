@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
 from causalmix.augment.schema import is_categorical_column
+from causalmix.metrics.scores import roc_auc
 from causalmix.preprocessing import LabelEncoder, TablePreprocessor
 
 LABEL_COLUMN = "__label__"
@@ -49,7 +49,7 @@ def c2st_auc(real_X: pd.DataFrame, real_y: pd.Series, synthetic_X: pd.DataFrame,
     folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
     with threadpool_limits(1):  # small data: OpenMP threads only oversubscribe the CPU
         scores = cross_val_predict(classifier, features, is_synthetic, cv=folds, method="predict_proba")[:, 1]
-    return float(roc_auc_score(is_synthetic, scores))
+    return roc_auc(is_synthetic, np.column_stack([1 - scores, scores]), [0, 1])
 
 
 def marginal_distances(real_X: pd.DataFrame, real_y: pd.Series, synthetic_X: pd.DataFrame,
@@ -124,17 +124,9 @@ def tstr(synthetic_X: pd.DataFrame, synthetic_y: pd.Series, real_train_X: pd.Dat
             model.fit(preprocessor.transform(X), codes)
         probabilities = np.zeros((len(test_codes), len(labels.classes_)))
         probabilities[:, model.classes_] = model.predict_proba(test_features)
-        scores[name] = _roc_auc(test_codes, probabilities)
+        scores[name] = roc_auc(test_codes, probabilities, np.arange(len(labels.classes_)))
     scores["ratio"] = scores["tstr"] / scores["trtr"]
     return scores
-
-
-def _roc_auc(codes: np.ndarray, probabilities: np.ndarray) -> float:
-    if probabilities.shape[1] == 2:
-        return float(roc_auc_score(codes, probabilities[:, 1]))
-    present = np.unique(codes)
-    normalised = probabilities[:, present] / np.clip(probabilities[:, present].sum(1, keepdims=True), 1e-12, None)
-    return float(roc_auc_score(codes, normalised, multi_class="ovr", labels=present))
 
 
 def _joined(X: pd.DataFrame, y: pd.Series) -> pd.DataFrame:

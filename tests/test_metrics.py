@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -42,6 +43,15 @@ def test_multiclass_roc_auc_skips_classes_absent_from_y_true():
     proba = np.array([[0.7, 0.2, 0.1], [0.3, 0.3, 0.4], [0.2, 0.5, 0.3], [0.1, 0.6, 0.3]])
     # a: positives 0.7, 0.2 vs negatives 0.3, 0.1 -> 3/4; b: positives 0.3, 0.6 vs 0.2, 0.5 -> 3/4.
     assert metrics.roc_auc(y, proba, ["a", "b", "c"]) == pytest.approx(0.75)
+
+
+def test_roc_auc_has_one_definition_that_every_score_uses():
+    # The runner, fidelity, pretraining probe and benchmarks all call metrics.roc_auc, so that a
+    # class missing from a test fold is handled by one rule everywhere.
+    repo = Path(__file__).resolve().parents[1]
+    users = [path.relative_to(repo).as_posix() for folder in ("causalmix", "benchmarks")
+             for path in (repo / folder).rglob("*.py") if "roc_auc_score" in path.read_text()]
+    assert users == ["causalmix/metrics/scores.py"]
 
 
 def test_log_loss_and_accuracy():

@@ -32,10 +32,14 @@ def _validated(y_true, proba, classes) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def roc_auc(y_true, proba, classes) -> float:
     """Area under the ROC curve: binary, or one-vs-rest macro average for multiclass.
 
-    Binary: the positive class is ``classes[1]``. Multiclass: the unweighted mean over the
-    classes present in ``y_true`` of the binary AUC of ``proba[:, c]`` for ``y_true == c``
-    (equal to scikit-learn's ``multi_class="ovr", average="macro"`` when every class occurs;
-    a class absent from ``y_true`` has no defined AUC and is left out). Range [0, 1].
+    The project's one ROC-AUC: the runner, the fine-tuning curves, the fidelity scores, the
+    pretraining probe and the benchmarks all call it. Binary: the positive class is
+    ``classes[1]`` (a score column ``s`` is passed as ``proba = [1 - s, s]``). Multiclass: the
+    unweighted mean over the classes present in ``y_true`` of the binary AUC of ``proba[:, c]``
+    for ``y_true == c``, on the probabilities as predicted (equal to scikit-learn's
+    ``multi_class="ovr", average="macro"`` when every class occurs; a class absent from
+    ``y_true``, e.g. a rare class missing from a test fold, has no defined AUC and is left out).
+    Range [0, 1].
     """
     y_true, proba, classes = _validated(y_true, proba, classes)
     if len(np.unique(y_true)) < 2:

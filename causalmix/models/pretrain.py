@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import yaml
-from sklearn.metrics import roc_auc_score
 from tqdm import tqdm
 
+from causalmix.metrics.scores import roc_auc
 from causalmix.models.base import predict_proba
 from causalmix.models.prior import KINDS, SyntheticPrior
 from causalmix.models.standin import StandinTFM
@@ -114,9 +114,7 @@ class ZeroShotProbe:
         scores = {}
         for name, x_context, y_context, x_query, y_query, n_classes in self.tasks:
             proba = predict_proba(model, x_context, y_context, x_query, n_classes=n_classes)
-            scores[name] = float(roc_auc_score(y_query, proba[:, 1]) if n_classes == 2 else
-                                 roc_auc_score(y_query, proba, multi_class="ovr", average="macro",
-                                               labels=np.arange(n_classes)))
+            scores[name] = roc_auc(y_query, proba, np.arange(n_classes))
         return scores
 
 
