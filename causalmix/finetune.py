@@ -31,6 +31,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from causalmix.metrics.curves import selection_key
 from causalmix.metrics.scores import log_loss, roc_auc
 from causalmix.models.base import TabularModel, autocast, predict_proba_in_context, to_tensor
 from causalmix.splits import stratified_cap
@@ -219,11 +220,6 @@ def _scores(model: TabularModel, context: Rows, rows: Rows, n_classes: int,
     return auc, log_loss(rows.y, proba, classes)
 
 
-def _selection_key(val_roc_auc: float, val_log_loss: float) -> tuple[float, float]:
-    """Larger is better: validation ROC-AUC, then lower validation log loss."""
-    return (-math.inf if math.isnan(val_roc_auc) else val_roc_auc, -val_log_loss)
-
-
 def fine_tune(model: TabularModel, train: Rows, val: Rows, n_classes: int,
               settings: FineTuneSettings = FineTuneSettings(), synthetic: Rows | None = None,
               monitor: Rows | None = None, random_state: int = 0,
@@ -260,7 +256,7 @@ def fine_tune(model: TabularModel, train: Rows, val: Rows, n_classes: int,
         records.append(dict(step=step, train_loss=train_loss, val_roc_auc=val_auc, val_log_loss=val_ll,
                             test_roc_auc=test_auc, test_log_loss=test_ll,
                             elapsed_s=time.perf_counter() - start))
-        return _selection_key(val_auc, val_ll)
+        return selection_key(val_auc, val_ll)
 
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):

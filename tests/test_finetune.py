@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from causalmix.finetune import CURVE_COLUMNS, FineTuneSettings, Rows, _EpisodeSampler, fine_tune
+from causalmix.metrics.curves import selected_step
 from causalmix.metrics.scores import log_loss, roc_auc
 from causalmix.models.base import predict_proba_in_context
 from causalmix.models.standin import StandinTFM
@@ -117,6 +118,7 @@ def test_fine_tuning_learns_and_keeps_the_best_validation_step(tuned):
     best = curve.loc[result.best_step]
     assert best["val_roc_auc"] == curve["val_roc_auc"].max()
     assert best["val_roc_auc"] > 0.9
+    assert selected_step(result.curve) == result.best_step  # the diagnostics' rule is training's
     assert curve["train_loss"].iloc[-1] < curve["train_loss"].iloc[1]
     # The model holds the weights of the best step: its validation scores are reproduced.
     val = _table(30, 2, 2)

@@ -13,6 +13,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from causalmix import metrics
+from causalmix.metrics import bootstrap
 
 matplotlib.use("Agg")
 
@@ -111,15 +112,17 @@ def test_relative_improvement_uses_per_dataset_means():
     assert table.loc["finetune", "relative_improvement"] == pytest.approx(0.0)
 
 
-def test_summarize_quartiles_and_bootstrap_interval():
-    frame = pd.DataFrame({"method": ["m"] * 4 + ["k"] * 2, "value": [1.0, 2.0, 3.0, 4.0, 5.0, 5.0]})
+def test_summarize_quartiles_and_dataset_level_interval():
+    # m: one run on each of 6 datasets (a CI); k: 2 datasets, fewer than MIN_DATASETS (no CI).
+    frame = pd.DataFrame({"method": ["m"] * 6 + ["k"] * 2, "dataset": [f"d{i}" for i in range(6)] + ["a", "b"],
+                          "fold": 0, "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 5.0, 5.0]})
     table = metrics.summarize(frame, "value", random_state=0)
     row = table.loc["m"]
-    assert (row["n"], row["mean"], row["median"], row["q25"], row["q75"], row["iqr"]) == \
-        pytest.approx((4, 2.5, 2.5, 1.75, 3.25, 1.5))
-    assert row["std"] == pytest.approx(np.std([1, 2, 3, 4], ddof=1))
-    assert 1.0 <= row["ci_low"] < 2.5 < row["ci_high"] <= 4.0
-    assert table.loc["k", "ci_low"] == table.loc["k", "ci_high"] == 5.0
+    assert (row["n"], row["n_datasets"], row["mean"], row["median"], row["q25"], row["q75"], row["iqr"]) == \
+        pytest.approx((6, 6, 3.5, 3.5, 2.25, 4.75, 2.5))
+    assert row["std"] == pytest.approx(np.std([1, 2, 3, 4, 5, 6], ddof=1))
+    assert 1.0 <= row["ci_low"] < 3.5 < row["ci_high"] <= 6.0
+    assert np.isnan(table.loc["k", "ci_low"]) and table.loc["k", "n_datasets"] == 2
     again = metrics.summarize(frame, "value", random_state=0)
     pd.testing.assert_frame_equal(table, again)
 
@@ -177,7 +180,7 @@ def test_critical_difference_diagram_is_a_figure(three_methods):
 
 def test_validation_test_correlation_and_early_stopping_gap():
     curve = pd.DataFrame({"step": [0, 10, 20, 30], "val_roc_auc": [0.6, 0.7, 0.8, 0.75],
-                          "test_roc_auc": [0.5, 0.6, 0.7, 0.72]})
+                          "val_log_loss": 0.5, "test_roc_auc": [0.5, 0.6, 0.7, 0.72]})
     # Ranks val (1, 2, 4, 3) vs test (1, 2, 3, 4): rho = 1 - 6 * 2 / (4 * 15) = 0.8.
     assert metrics.validation_test_correlation(curve) == pytest.approx(0.8)
     gap = metrics.early_stopping_gap(curve)
@@ -185,21 +188,75 @@ def test_validation_test_correlation_and_early_stopping_gap():
     assert (gap["selected_step"], gap["optimal_step"]) == (20, 30)
 
 
-def test_early_stopping_gap_for_a_loss_picks_the_first_minimum():
-    curve = pd.DataFrame({"step": [0, 1, 2, 3], "val_log_loss": [0.5, 0.4, 0.45, 0.4],
-                          "test_log_loss": [0.6, 0.5, 0.4, 0.45]})
+def test_early_stopping_gap_selects_as_training_does():
+    # Validation ROC-AUC ties at steps 1 and 3: training keeps the lower validation log loss (3),
+    # and among full ties the earlier step; the gap is then measured in the test metric asked for.
+    curve = pd.DataFrame({"step": [0, 1, 2, 3], "val_roc_auc": [0.7, 0.8, 0.75, 0.8],
+                          "val_log_loss": [0.5, 0.45, 0.4, 0.42],
+                          "test_roc_auc": [0.6, 0.7, 0.8, 0.65], "test_log_loss": [0.6, 0.5, 0.4, 0.45]})
+    assert metrics.selected_step(curve) == 3
     gap = metrics.early_stopping_gap(curve, "log_loss")
-    assert gap["gap"] == pytest.approx(0.1)
-    assert gap["selected_step"] == 1
+    assert gap["selected_step"] == 3 and gap["gap"] == pytest.approx(0.05)
+    assert metrics.selected_step(curve.assign(val_log_loss=0.4)) == 1
+    assert metrics.selected_step(curve.assign(val_roc_auc=np.nan)) == 2  # NaN AUC: log loss decides
     assert np.isnan(metrics.validation_test_correlation(curve.iloc[:2], "log_loss"))
 
 
 def test_curve_diagnostics_one_row_per_run():
     curve = pd.DataFrame({"step": [0, 10, 20, 30], "val_roc_auc": [0.6, 0.7, 0.8, 0.75],
-                          "test_roc_auc": [0.5, 0.6, 0.7, 0.72]})
+                          "val_log_loss": 0.5, "test_roc_auc": [0.5, 0.6, 0.7, 0.72],
+                          "dataset": "d", "fold": 0, "seed": 0})
     curves = pd.concat([curve.assign(method="finetune", run_id="r1"),
                         curve.assign(method="causalmix", run_id="r2", test_roc_auc=curve["test_roc_auc"][::-1].to_numpy())])
     table = metrics.curve_diagnostics(curves).set_index("run_id")
     assert table.loc["r1", "correlation"] == pytest.approx(0.8)
     assert table.loc["r2", "correlation"] == pytest.approx(-0.8)
     assert table.loc["r2", "gap"] == pytest.approx(0.72 - 0.6)
+
+
+def _nested(n_datasets: int = 6, n_folds: int = 4, n_seeds: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame([{"dataset": f"d{d}", "fold": f, "seed": s, "value": d + rng.normal(0, 0.1)}
+                         for d in range(n_datasets) for f in range(n_folds) for s in range(n_seeds)])
+
+
+def test_hierarchical_resamples_draw_datasets_then_folds_and_keep_units_whole():
+    runs = _nested()
+    for rows in bootstrap.hierarchical_resamples(runs["dataset"].to_numpy(), runs["fold"].to_numpy(), 50, 1):
+        drawn = runs.iloc[rows]
+        assert len(drawn) == len(runs)  # 6 datasets x 4 folds x 3 seeds, each draw
+        # A drawn (dataset, fold) brings all of its seeds, once per time it was drawn.
+        assert (drawn.groupby(["dataset", "fold"])["seed"].value_counts().unstack().nunique(axis=1) == 1).all()
+    # Datasets repeat as wholes: the number of distinct datasets varies, every drawn dataset has 4 folds.
+    counts = {runs.iloc[rows]["dataset"].nunique() for rows in
+              bootstrap.hierarchical_resamples(runs["dataset"].to_numpy(), runs["fold"].to_numpy(), 50, 2)}
+    assert len(counts) > 1 and max(counts) <= 6
+
+
+def test_dataset_level_ci_is_wider_than_one_that_treats_runs_as_independent():
+    runs = _nested()  # the datasets differ (means 0..5); runs within a dataset barely do
+    estimate = bootstrap.bootstrap_runs(runs, "value", np.mean, n_resamples=500)
+    naive = np.percentile([runs["value"].sample(len(runs), replace=True, random_state=i).mean()
+                           for i in range(500)], [2.5, 97.5])
+    assert estimate.high - estimate.low > 2 * (naive[1] - naive[0])
+    assert estimate.low < 2.5 < estimate.high and estimate.n_datasets == 6 and estimate.n_units == 24
+
+
+def test_p_value_inverts_the_ci_and_verdicts_have_four_outcomes():
+    runs = _nested()
+    above = bootstrap.bootstrap_runs(runs, "value", np.mean, null=-1.0, n_resamples=400)
+    assert above.p_value < 0.05 and above.low > -1.0
+    assert bootstrap.verdict(above, +1) == bootstrap.SUPPORTED
+    assert bootstrap.verdict(above, -1) == bootstrap.CONTRADICTED
+    around = bootstrap.bootstrap_runs(runs, "value", np.mean, null=2.5, n_resamples=400)
+    assert around.p_value > 0.05 and bootstrap.verdict(around, +1) == bootstrap.INCONCLUSIVE
+    few = bootstrap.bootstrap_runs(runs[runs["dataset"].isin(["d0", "d1", "d2", "d3"])], "value", np.mean)
+    assert np.isnan(few.low) and bootstrap.verdict(few, +1) == bootstrap.NOT_TESTABLE
+    assert few.n_datasets == 4 < bootstrap.MIN_DATASETS
+
+
+def test_holm_adjusts_by_rank_and_leaves_missing_p_values_out():
+    adjusted = bootstrap.holm(pd.Series({"a": 0.01, "b": 0.04, "c": 0.03, "d": np.nan}))
+    # Sorted 0.01, 0.03, 0.04 times 3, 2, 1, made monotone: 0.03, 0.06, 0.06.
+    assert adjusted.round(10).to_dict() == pytest.approx({"a": 0.03, "b": 0.06, "c": 0.06, "d": np.nan},
+                                                         nan_ok=True)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from causalmix import results
+from causalmix.metrics.curves import selected_step
 from causalmix.runner import load_config, run_experiment
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +52,24 @@ def test_manifest_records_config_versions_and_counts(experiment):
 def test_load_explains_a_folder_that_is_not_an_experiment(tmp_path):
     with pytest.raises(FileNotFoundError, match="lacks runs.parquet, curves.parquet, manifest.json"):
         results.load(tmp_path)
+
+
+STORED = sorted(p.parent.name for p in (REPO / "results").glob("*/runs.parquet"))
+
+
+@pytest.mark.parametrize("name", STORED)
+def test_stored_fine_tuned_runs_select_by_the_diagnostics_rule(name):
+    loaded = results.load(REPO / "results" / name)
+    tuned = loaded.ok_runs().dropna(subset=["best_step"]).set_index("run_id")["best_step"]
+    selected = {run_id: selected_step(curve) for run_id, curve in loaded.curves.groupby("run_id")}
+    assert tuned.to_dict() == {run_id: selected[run_id] for run_id in tuned.index}
+
+
+@pytest.mark.parametrize("name", STORED)
+def test_stored_runs_that_kept_step_0_score_exactly_as_zero_shot(name):
+    runs = results.load(REPO / "results" / name).ok_runs()
+    keys = ["dataset", "fold", "n_train", "seed", "split"]
+    kept = runs[runs["best_step"] == 0].merge(runs[runs["method"] == "zero_shot"], on=keys,
+                                              suffixes=("", "_zero_shot"))
+    for metric in ("roc_auc", "log_loss", "accuracy"):
+        assert ((kept[metric] - kept[f"{metric}_zero_shot"]).abs() <= 1e-6).all(), metric

@@ -212,11 +212,11 @@ def test_tiny_shift_grid_end_to_end(tmp_path):
     assert set(comparison.drops.index.get_level_values("split")) == {"quantile"}
 
 
-def _runs(scores: dict) -> pd.DataFrame:
-    """A runs table from {(split, fold, method): roc_auc} on one dataset."""
-    return pd.DataFrame([{"dataset": "d", "fold": fold, "n_train": 64, "seed": 0, "split": split,
+def _runs(scores: dict, datasets: int = 1) -> pd.DataFrame:
+    """A runs table from {(split, fold, method): roc_auc}, the same scores on each of ``datasets``."""
+    return pd.DataFrame([{"dataset": f"d{d}", "fold": fold, "n_train": 64, "seed": 0, "split": split,
                           "method": method, "status": "ok", "roc_auc": value}
-                         for (split, fold, method), value in scores.items()])
+                         for d in range(datasets) for (split, fold, method), value in scores.items()])
 
 
 def test_drop_and_its_reduction_by_hand():
@@ -244,14 +244,15 @@ def test_compare_shift_verdicts():
         scores[("shift", fold, "finetune")] = 0.7 + rng.uniform(0, 0.02)
         scores[("shift", fold, "causalmix")] = 0.8 + rng.uniform(0, 0.02)  # loses less
         scores[("shift", fold, "zero_shot")] = 0.55 + rng.uniform(0, 0.02)  # loses more
-    comparison = compare_shift(_runs(scores), n_resamples=500)
+    comparison = compare_shift(_runs(scores, datasets=5), n_resamples=500)
     verdicts = comparison.reduction["verdict"].to_dict()
-    assert verdicts == {("shift", "causalmix"): "reduces the drop", ("shift", "zero_shot"): "increases the drop"}
+    assert verdicts == {("shift", "causalmix"): "supported", ("shift", "zero_shot"): "contradicted"}
+    assert (comparison.reduction["n_datasets"] == 5).all() and (comparison.reduction["p"] < 0.01).all()
     assert list(comparison.scores.index) == [(s, m) for s in ("iid", "shift")
                                              for m in ("finetune", "causalmix", "zero_shot")]
     drop = comparison.drops.loc[("shift", "causalmix")]
     assert drop["ci_low"] <= drop["mean"] <= drop["ci_high"] and drop["mean"] == pytest.approx(0.09, abs=0.011)
-    few = compare_shift(_runs({k: v for k, v in scores.items() if k[1] < 2}), n_resamples=100)
-    assert few.reduction["verdict"].str.startswith("not testable").all()
+    few = compare_shift(_runs(scores, datasets=4), n_resamples=100)  # fewer than MIN_DATASETS
+    assert (few.reduction["verdict"] == "not testable here").all() and few.reduction["ci_low"].isna().all()
     with pytest.raises(ValueError, match="No successful run under the i.i.d. split 'iid'"):
         shift_drops(_runs({("shift", 0, "finetune"): 0.7}))

@@ -9,14 +9,18 @@ from causalmix.metrics.aggregate import (
     average_rank, critical_difference, fold_variability, friedman_test, nemenyi_test,
     plot_critical_difference, ranks, summarize, task_matrix, win_rate,
 )
-from causalmix.metrics.curves import curve_diagnostics, early_stopping_gap, validation_test_correlation
+from causalmix.metrics.bootstrap import Estimate, hierarchical_bootstrap, holm, verdict
+from causalmix.metrics.curves import (
+    curve_diagnostics, early_stopping_gap, selected_step, selection_key, validation_test_correlation,
+)
 from causalmix.metrics.normalize import TASK_KEYS, normalized_error, normalized_score, relative_improvement
 from causalmix.metrics.scores import METRICS, Metric, accuracy, evaluate, get_metric, log_loss, roc_auc
 
 __all__ = [
-    "METRICS", "Metric", "TASK_KEYS", "accuracy", "average_rank", "critical_difference",
+    "Estimate", "METRICS", "Metric", "TASK_KEYS", "accuracy", "average_rank", "critical_difference",
     "curve_diagnostics", "early_stopping_gap", "evaluate", "fold_variability", "friedman_test",
-    "get_metric", "log_loss", "nemenyi_test", "normalized_error", "normalized_score",
-    "plot_critical_difference", "ranks", "relative_improvement", "roc_auc", "summarize",
-    "task_matrix", "validation_test_correlation", "win_rate",
+    "get_metric", "hierarchical_bootstrap", "holm", "log_loss", "nemenyi_test", "normalized_error", "normalized_score",
+    "plot_critical_difference", "ranks", "relative_improvement", "roc_auc", "selected_step",
+    "selection_key", "summarize",
+    "task_matrix", "validation_test_correlation", "verdict", "win_rate",
 ]

@@ -10,39 +10,38 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from causalmix.metrics.bootstrap import UNIT_KEYS, bootstrap_runs
 from causalmix.metrics.normalize import TASK_KEYS, _check_columns
 from causalmix.metrics.scores import get_metric
 
 
 def summarize(runs: pd.DataFrame, column: str, by=("method",), ci_statistic: str = "median",
               confidence: float = 0.95, n_resamples: int = 2000, random_state: int = 0) -> pd.DataFrame:
-    """Distribution of ``column`` per group: n, mean, std, median, quartiles, IQR, bootstrap CI.
+    """Distribution of ``column`` per group: n, mean, std, median, quartiles, IQR and a CI.
 
-    The confidence interval is the percentile bootstrap (``scipy.stats.bootstrap``) of
-    ``ci_statistic`` ("median" or "mean") over the rows of the group, at level ``confidence``;
-    NaN values are dropped first. One row per group, indexed by ``by``.
+    The confidence interval is the hierarchical percentile bootstrap (datasets, then folds
+    within them: :func:`causalmix.metrics.bootstrap.hierarchical_bootstrap`) of ``ci_statistic``
+    ("median" or "mean") over the group's rows, at level ``confidence``; NaN with fewer than
+    ``MIN_DATASETS`` datasets. ``runs`` needs ``dataset`` and ``fold`` columns; NaN values are
+    dropped first. One row per group, indexed by ``by``, with ``n_datasets`` beside ``n``.
     """
     if ci_statistic not in ("median", "mean"):
         raise ValueError(f"ci_statistic must be 'median' or 'mean', got {ci_statistic!r}.")
     by = list(by)
-    _check_columns(runs, [*by, column])
+    _check_columns(runs, [*by, *UNIT_KEYS, column])
     statistic = np.median if ci_statistic == "median" else np.mean
     rows = {}
-    for group, values in runs.groupby(by, dropna=False)[column]:
-        values = values.dropna().to_numpy(dtype=float)
-        q25, median, q75 = np.percentile(values, [25, 50, 75]) if len(values) else (np.nan,) * 3
-        if len(values) > 1 and np.ptp(values) > 0:
-            interval = stats.bootstrap((values,), statistic, confidence_level=confidence,
-                                       n_resamples=n_resamples, method="percentile",
-                                       rng=np.random.default_rng(random_state)).confidence_interval
-            ci_low, ci_high = interval.low, interval.high
-        else:
-            ci_low = ci_high = statistic(values) if len(values) else np.nan
-        rows[group] = {"n": len(values), "mean": np.mean(values) if len(values) else np.nan,
+    for group, part in runs.dropna(subset=[column]).groupby(by, dropna=False):
+        values = part[column].to_numpy(dtype=float)
+        q25, median, q75 = np.percentile(values, [25, 50, 75])
+        estimate = bootstrap_runs(part, column, statistic, confidence=confidence,
+                                  n_resamples=n_resamples, random_state=random_state)
+        rows[group] = {"n": len(values), "n_datasets": estimate.n_datasets, "mean": np.mean(values),
                        "std": np.std(values, ddof=1) if len(values) > 1 else np.nan,
                        "median": median, "q25": q25, "q75": q75, "iqr": q75 - q25,
-                       "ci_low": ci_low, "ci_high": ci_high}
-    table = pd.DataFrame.from_dict(rows, orient="index")
+                       "ci_low": estimate.low, "ci_high": estimate.high}
+    columns = ["n", "n_datasets", "mean", "std", "median", "q25", "q75", "iqr", "ci_low", "ci_high"]
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     table.index = pd.MultiIndex.from_tuples(table.index, names=by) if len(by) > 1 else \
         pd.Index([g[0] for g in table.index], name=by[0])
     return table

@@ -6,6 +6,8 @@ row per evaluation step with columns ``step``, ``val_<metric>`` and ``test_<metr
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -37,10 +39,26 @@ def validation_test_correlation(curve: pd.DataFrame, metric: str = "roc_auc",
     return float(val.corr(test, method=method))
 
 
-def early_stopping_gap(curve: pd.DataFrame, metric: str = "roc_auc") -> dict[str, float]:
-    """What early stopping on validation ``metric`` gave up against the test optimum.
+def selection_key(val_roc_auc: float, val_log_loss: float) -> tuple[float, float]:
+    """How fine-tuning ranks its checkpoints (larger is better): validation ROC-AUC (NaN, a
+    single-class validation part, ranks last), then lower validation log loss. Fine-tuning keeps
+    the first step with the largest key; :func:`selected_step` applies the same rule to a curve."""
+    return (-math.inf if math.isnan(val_roc_auc) else val_roc_auc, -val_log_loss)
 
-    The selected step is the first step with the best validation value; the test optimum the
+
+def selected_step(curve: pd.DataFrame) -> int:
+    """The step fine-tuning selects from ``curve``: the first step with the largest
+    :func:`selection_key` (what ``best_step`` records)."""
+    keys = [selection_key(auc, loss) for auc, loss in zip(curve["val_roc_auc"], curve["val_log_loss"])]
+    order = curve["step"].to_numpy()
+    best = max(range(len(keys)), key=lambda i: (keys[i], -order[i]))
+    return int(order[best])
+
+
+def early_stopping_gap(curve: pd.DataFrame, metric: str = "roc_auc") -> dict[str, float]:
+    """What early stopping gave up against the test optimum, in test ``metric``.
+
+    The selected step is the one fine-tuning keeps (:func:`selected_step`); the test optimum the
     best test value over all steps. ``gap = sign * (test_optimum - test_at_selected)`` (>= 0,
     in the units of ``metric``; sign = +1 for higher-is-better metrics). Returns ``gap``,
     ``selected_step``, ``optimal_step`` (first step with the best test value) and the two test
@@ -51,7 +69,11 @@ def early_stopping_gap(curve: pd.DataFrame, metric: str = "roc_auc") -> dict[str
     if points.empty:
         return dict.fromkeys(["gap", "selected_step", "optimal_step", "test_at_selected",
                               "test_optimum"], float("nan"))
-    selected = points.iloc[int(np.argmax(sign * points[f"val_{metric}"].to_numpy()))]
+    step = selected_step(curve)
+    selected = points[points["step"] == step].iloc[0] if (points["step"] == step).any() else None
+    if selected is None:  # the selected step has no test score (a run without monitor rows)
+        return dict.fromkeys(["gap", "selected_step", "optimal_step", "test_at_selected",
+                              "test_optimum"], float("nan"))
     optimal = points.iloc[int(np.argmax(sign * points[f"test_{metric}"].to_numpy()))]
     return {"gap": float(sign * (optimal[f"test_{metric}"] - selected[f"test_{metric}"])),
             "selected_step": float(selected["step"]), "optimal_step": float(optimal["step"]),
@@ -59,7 +81,8 @@ def early_stopping_gap(curve: pd.DataFrame, metric: str = "roc_auc") -> dict[str
             "test_optimum": float(optimal[f"test_{metric}"])}
 
 
-def curve_diagnostics(curves: pd.DataFrame, metric: str = "roc_auc", by=("method", "run_id"),
+def curve_diagnostics(curves: pd.DataFrame, metric: str = "roc_auc",
+                      by=("method", "dataset", "fold", "seed", "run_id"),
                       method: str = "spearman") -> pd.DataFrame:
     """Per fine-tuning run: validation-test ``correlation`` and the early-stopping ``gap``.
 

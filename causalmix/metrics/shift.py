@@ -13,9 +13,11 @@ Definitions, for a metric with sign ``s`` (+1 when higher is better):
 - *drop reduction* of a method against a reference method on a shift task (dataset, fold,
   n_train, seed, split): ``drop_reference - drop_method``; positive = the method loses less.
 
-Confidence intervals are percentile bootstraps of the mean over shift tasks
-(:func:`causalmix.metrics.summarize`); a method *reduces the drop* when the whole interval of
-its drop reduction lies above 0, over at least ``causalmix.claims.MIN_TASKS`` paired tasks.
+Confidence intervals are hierarchical bootstraps (datasets, then folds) of the mean over shift
+tasks (:mod:`causalmix.metrics.bootstrap`). The verdict on "``method`` reduces the drop of the
+reference" has four outcomes: *supported* when the CI of the mean drop reduction lies above 0,
+*contradicted* when below (the method loses more), *inconclusive* when it contains 0, *not
+testable here* with fewer than ``MIN_DATASETS`` datasets.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from causalmix.claims import MIN_TASKS
 from causalmix.metrics.aggregate import summarize, task_matrix
+from causalmix.metrics.bootstrap import bootstrap_runs, verdict
 from causalmix.metrics.normalize import TASK_KEYS, _check_columns
 from causalmix.metrics.scores import get_metric
 
@@ -75,7 +77,8 @@ class ShiftComparison:
 
     ``scores``: mean score per (split, method), the i.i.d. split included; ``drops``: mean drop
     per (shift split, method); ``reduction``: mean drop reduction of each method against
-    ``reference`` per shift split, with ``verdict``; ``metric``, ``reference``: the settings.
+    ``reference`` per shift split, with ``p`` and ``verdict`` on "reduces the drop";
+    ``metric``, ``reference``: the settings.
     """
 
     scores: pd.DataFrame
@@ -83,16 +86,6 @@ class ShiftComparison:
     reduction: pd.DataFrame
     metric: str
     reference: str
-
-
-def _verdict(n: int, low: float, high: float) -> str:
-    if n < MIN_TASKS:
-        return f"not testable (fewer than {MIN_TASKS} paired tasks)"
-    if low > 0:
-        return "reduces the drop"
-    if high < 0:
-        return "increases the drop"
-    return "no clear difference"
 
 
 def _in_order(table: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +98,8 @@ def compare_shift(runs: pd.DataFrame, metric: str = "roc_auc", reference: str = 
                   iid_split: str = "iid", confidence: float = 0.95, n_resamples: int = 2000,
                   random_state: int = 0) -> ShiftComparison:
     """i.i.d. vs shift score per method, the drop under shift, and whether each method reduces
-    the drop of ``reference`` (all with bootstrap CIs of the mean at level ``confidence``)."""
+    the drop of ``reference`` (all with hierarchical bootstrap CIs of the mean at level
+    ``confidence``; the reduction with a p-value and a four-outcome verdict)."""
     runs = _ok(runs, metric)
     settings = {"ci_statistic": "mean", "confidence": confidence, "n_resamples": n_resamples,
                 "random_state": random_state}
@@ -118,14 +112,13 @@ def compare_shift(runs: pd.DataFrame, metric: str = "roc_auc", reference: str = 
             if method == reference:
                 continue
             paired = drop_reduction(group, method, reference)
-            row = {"split": split, "method": method, "n": len(paired), "mean": np.nan,
-                   "ci_low": np.nan, "ci_high": np.nan}
-            if len(paired):
-                summary = summarize(paired.assign(method=method), "reduction", **settings).iloc[0]
-                row.update(mean=summary["mean"], ci_low=summary["ci_low"], ci_high=summary["ci_high"])
-            row["verdict"] = _verdict(row["n"], row["ci_low"], row["ci_high"])
-            rows.append(row)
-    columns = ["split", "method", "n", "mean", "ci_low", "ci_high", "verdict"]
+            estimate = bootstrap_runs(paired, "reduction", np.mean, confidence=confidence,
+                                      n_resamples=n_resamples, random_state=random_state)
+            rows.append({"split": split, "method": method, "n": len(paired),
+                         "n_datasets": estimate.n_datasets, "mean": estimate.value,
+                         "ci_low": estimate.low, "ci_high": estimate.high, "p": estimate.p_value,
+                         "verdict": verdict(estimate, +1)})
+    columns = ["split", "method", "n", "n_datasets", "mean", "ci_low", "ci_high", "p", "verdict"]
     reduction = pd.DataFrame(rows, columns=columns).set_index(["split", "method"])
     return ShiftComparison(_in_order(scores, runs), _in_order(drop_table, runs),
                            _in_order(reduction, runs), metric, reference)
