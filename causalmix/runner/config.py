@@ -352,10 +352,12 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
     if monitor_rows is not None and (not isinstance(monitor_rows, int) or monitor_rows < 1):
         raise ConfigError(f"monitor_rows must be a positive integer or null, got {monitor_rows!r}.")
     model = raw.get("model", "default")
-    from causalmix.models import BACKENDS
+    from causalmix.models import BACKENDS, UNTRAINED
 
-    if model not in ("default", *BACKENDS):
-        raise ConfigError(f"model: unknown backend {model!r}; known: default, {', '.join(BACKENDS)}.")
+    if model not in ("default", UNTRAINED, *BACKENDS):
+        raise ConfigError(f"model: unknown backend {model!r}; known: default, {UNTRAINED}, "
+                          f"{', '.join(BACKENDS)}.")
+    _check_model_and_device(model, raw.get("device"))
     shared = _check_finetune(raw.get("finetune"), "finetune")
     methods = raw["methods"]
     if isinstance(methods, list) and all(isinstance(m, str) for m in methods):
@@ -373,3 +375,14 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
         seeds=_int_list(raw.get("seeds", [0]), "seeds"), model=model, device=raw.get("device"),
         metrics=tuple(metrics), monitor_rows=monitor_rows, splits=_splits(raw.get("split", {"strategy": IID})), finetune=shared,
     )
+
+
+def _check_model_and_device(model: str, device) -> None:
+    """The shipped checkpoint of ``model: default`` is readable."""
+    from causalmix.models import CHECKPOINT_DIR, CheckpointError, read_checkpoint
+
+    if model == "default":
+        try:
+            read_checkpoint(CHECKPOINT_DIR / "default.pt")
+        except CheckpointError as error:
+            raise ConfigError(f"model: default: {error}") from None
