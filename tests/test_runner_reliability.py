@@ -199,14 +199,17 @@ def test_damaged_records_are_named_moved_aside_and_redone(tmp_path):
 # --- signals stop everything; orphans exit ------------------------------------------------------
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_stops_the_pool_and_every_process_it_started(tmp_path, signum):
-    process, out = start_run(tmp_path, LONG, "--workers", "2")
+@pytest.mark.parametrize("signum, executor", [(signal.SIGTERM, "local"), (signal.SIGINT, "local"),
+                                              (signal.SIGTERM, "dask")])
+def test_a_signal_stops_the_pool_and_every_process_it_started(tmp_path, signum, executor):
+    process, out = start_run(tmp_path, LONG, "--workers", "2", "--executor", executor)
+    # local: resource tracker, forkserver, two workers; dask: resource tracker, two workers
+    n_processes = 4 if executor == "local" else 3
     try:
         started = wait_until(lambda: len(list(out.glob("records/*.json"))) >= 2
-                             and len(descendants(process.pid)) >= 4, 240)
+                             and len(descendants(process.pid)) >= n_processes, 240)
         assert started and process.poll() is None, process.communicate()
-        tree = descendants(process.pid)  # resource tracker, forkserver, two workers
+        tree = descendants(process.pid)
         # A second run on the same folder meanwhile refuses (exit 2) and writes nothing.
         second = subprocess.run([sys.executable, "-m", "causalmix.cli", "run", str(tmp_path / "grid.yaml"),
                                  "--out", str(out), "--no-progress"], cwd=REPO, capture_output=True, text=True)
