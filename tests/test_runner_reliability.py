@@ -230,11 +230,13 @@ def test_a_signal_stops_the_pool_and_every_process_it_started(tmp_path, signum, 
 
 
 @pytest.mark.slow
-def test_orphaned_workers_exit_when_the_main_process_is_killed(tmp_path):
-    process, out = start_run(tmp_path, LONG, "--workers", "2")
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_orphaned_workers_exit_when_the_main_process_is_killed(tmp_path, executor):
+    process, out = start_run(tmp_path, LONG, "--workers", "2", "--executor", executor)
+    n_processes = 4 if executor == "local" else 3
     try:
         assert wait_until(lambda: len(list(out.glob("records/*.json"))) >= 1
-                          and len(descendants(process.pid)) >= 4, 240), process.communicate()
+                          and len(descendants(process.pid)) >= n_processes, 240), process.communicate()
         tree = descendants(process.pid)
         process.kill()  # SIGKILL: no cleanup in the main process
         process.wait()
