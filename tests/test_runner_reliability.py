@@ -249,3 +249,17 @@ def test_orphaned_workers_exit_when_the_main_process_is_killed(tmp_path, executo
     assert len(list(out.glob("records/*.json"))) == recorded
     # The rerun takes over the stale lock and finishes the grid from there.
     assert (out / LOCK_FILE).is_file()
+
+
+def test_a_damaged_synthetic_cache_is_made_afresh(tmp_path):
+    grid = {**TINY_FT, "methods": ["smote"]}
+    run_experiment(load_config(grid), tmp_path / "a", progress=False)
+    (cached,) = (tmp_path / "a" / "synthetic").glob("*.parquet")
+    cached.write_bytes(cached.read_bytes()[:50])
+    for record in (tmp_path / "a" / "records").glob("*"):
+        record.unlink()
+    summary = run_experiment(load_config(grid), tmp_path / "a", progress=False)
+    assert (summary.n_ok, summary.failures) == (1, [])
+    warnings = pd.read_parquet(tmp_path / "a" / "runs.parquet")["warnings"].iloc[0]
+    assert f"{cached}: unreadable synthetic cache" in warnings
+    assert pd.read_parquet(cached).shape[0] > 0

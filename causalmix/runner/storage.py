@@ -15,7 +15,8 @@ renamed (``os.replace``), so a record either exists whole or not at all; files a
 the default permissions of the umask (group-readable on a shared filesystem), never 0600.
 Temporary files an interrupted write left behind are removed when the grid is next run, and a
 damaged record (unreadable JSON, or an unreadable curve of a fine-tuning run) is moved to
-``records/damaged/`` and its run redone (:func:`quarantine_damaged`). A run is complete when its
+``records/damaged/`` and its run redone (:func:`quarantine_damaged`); an unreadable synthetic
+cache file is deleted and its sample made afresh. A run is complete when its
 record exists with ``status`` "ok" or "skipped"; rerunning skips complete runs and retries failed
 ones. ``runs.parquet`` and ``curves.parquet`` are rebuilt from the records of the current grid at
 the end of every run of the grid, in grid order.
@@ -73,6 +74,7 @@ import json
 import os
 import secrets
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -243,11 +245,20 @@ def write_synthetic(out_dir: Path, synthetic_id: str, X: pd.DataFrame, y: pd.Ser
 
 
 def read_synthetic(out_dir: Path, synthetic_id: str) -> tuple[pd.DataFrame, pd.Series, float] | None:
-    """``(X_syn, y_syn, generation seconds)`` from the cache, or None."""
+    """``(X_syn, y_syn, generation seconds)`` from the cache, or None; an unreadable cache file is
+    deleted (with a warning naming it), so that the sample is made afresh."""
     path = synthetic_path(out_dir, synthetic_id)
     if not path.is_file():
         return None
-    frame = pd.read_parquet(path)
+    try:
+        frame = pd.read_parquet(path)
+        if LABEL_COLUMN not in frame.columns:
+            raise ValueError(f"no {LABEL_COLUMN} column")
+    except Exception as error:  # ArrowInvalid, OSError, ...: a damaged cache file
+        warnings.warn(f"{path}: unreadable synthetic cache ({type(error).__name__}); deleted, "
+                      f"the sample is made afresh.", stacklevel=2)
+        path.unlink(missing_ok=True)
+        return None
     return (frame.drop(columns=[LABEL_COLUMN]), frame[LABEL_COLUMN],
             float(frame.attrs.get("generation_seconds", float("nan"))))
 
