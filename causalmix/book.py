@@ -6,7 +6,9 @@ heading in the executed copy (one notebook can then serve several pages, e.g. on
 (sources are never overwritten) next to a ``.key`` file: the hash of the notebook, its
 parameters, its input files and the ``causalmix`` sources. A page whose key is unchanged is not
 re-executed. Notebooks run in parallel, each in its own process with a wall-clock timeout; a
-failing notebook does not stop the batch, and the summary names it. The YAML's ``experiments``
+failing notebook does not stop the batch, and the summary names it. A notebook executes into a
+temporary file that replaces the page only on success: a failure keeps the last good page (and
+so its HTML), which the summary reports as stale. The YAML's ``experiments``
 lists the configs whose results the pages read; ``causalmix book --recompute`` runs them first.
 """
 
@@ -17,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,10 +43,11 @@ class Page:
     inputs: list[str] = field(default_factory=list)  # globs relative to the repository root
     timeout: int = 600  # seconds for the whole notebook
     title: str | None = None  # replaces the first heading of the executed copy
+    output_dir: Path | None = None  # default: book/executed
 
     @property
     def output(self) -> Path:
-        return REPO / "book" / "executed" / f"{self.name}.ipynb"
+        return (self.output_dir or REPO / "book" / "executed") / f"{self.name}.ipynb"
 
     def key(self) -> str:
         """Hash of everything that determines the executed notebook's content."""
@@ -79,32 +83,46 @@ def book_experiments(config: Path) -> list[str]:
     return list(yaml.safe_load(Path(config).read_text()).get("experiments", []))
 
 
+STALE = "last good page kept, stale"
+
+
 def execute_page(page: Page, force: bool = False, threads: int | None = None) -> tuple[str, str]:
     """Run one page under papermill unless its key is unchanged; returns (name, status).
-    ``threads``: BLAS/OpenMP/torch threads of its kernel, unless the environment sets them."""
+    ``threads``: BLAS/OpenMP/torch threads of its kernel, unless the environment sets them.
+
+    The notebook executes into a temporary file beside the page, which replaces the page (then
+    its key is written) only when the whole notebook ran; on failure or timeout the previous page
+    stays, and the status says so (``STALE``)."""
     key_file = page.output.with_suffix(".key")
     key = page.key()
     if not force and page.output.is_file() and key_file.is_file() and key_file.read_text() == key:
         return page.name, "cached"
     page.output.parent.mkdir(parents=True, exist_ok=True)
-    key_file.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "papermill", str(page.notebook), str(page.output),
+    partial = page.output.with_name(f".{page.name}.{os.getpid()}.{threading.get_ident()}.partial.ipynb")
+    command = [sys.executable, "-m", "papermill", str(page.notebook), str(partial),
                "--cwd", str(REPO), "--kernel", "python3", "--no-progress-bar",
                "--parameters_yaml", yaml.safe_dump(page.parameters)]
+    kept = f" ({STALE})" if page.output.is_file() else " (no page yet)"
     try:
         env = dict(os.environ)
         if threads:
             for variable in THREAD_VARIABLES:
                 env.setdefault(variable, str(threads))
-        result = subprocess.run(command, capture_output=True, text=True, timeout=page.timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return page.name, f"timed out after {page.timeout} s"
-    if result.returncode != 0:
-        lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
-        return page.name, "failed: " + (lines[-1] if lines else f"exit {result.returncode}")
-    if page.title:
-        set_title(page.output, page.title)
-    key_file.write_text(key)
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=page.timeout, env=env)
+        except subprocess.TimeoutExpired:
+            return page.name, f"timed out after {page.timeout} s{kept}"
+        if result.returncode != 0:
+            lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+            return page.name, "failed: " + (lines[-1] if lines else f"exit {result.returncode}") + kept
+        if page.title:
+            set_title(partial, page.title)
+        os.replace(partial, page.output)
+    finally:
+        partial.unlink(missing_ok=True)
+    temporary_key = key_file.with_name(f".{key_file.name}.{os.getpid()}.tmp")
+    temporary_key.write_text(key)
+    os.replace(temporary_key, key_file)
     return page.name, "executed"
 
 
@@ -163,4 +181,8 @@ def main(args) -> int:
           f"in {time.perf_counter() - started:.0f} s -> book/_build/html/index.html")
     if failed:
         print("failed notebooks: " + ", ".join(f"{n} ({s})" for n, s in failed.items()))
+        stale = [name for name, status in failed.items() if status.endswith(f"({STALE})")]
+        if stale:
+            print("stale pages (the last good version is shown; fix the notebook and rerun): "
+                  + ", ".join(stale))
     return 1 if failed or code else 0

@@ -15,6 +15,10 @@ from pathlib import Path
 from causalmix.results import Results, load
 
 REPO = Path(__file__).resolve().parents[1]
+UNTRAINED = "untrained"
+#: Shown above the provenance of results computed with randomly initialised weights.
+UNTRAINED_WARNING = ("**Warning: these numbers come from an UNTRAINED model (randomly initialised "
+                     "weights, `model: untrained`); they say nothing about the pretrained TFM.**")
 
 
 def provenance(results: str | Path | Results) -> str:
@@ -23,7 +27,8 @@ def provenance(results: str | Path | Results) -> str:
     Fields: results folder, config name, TFM backend (``config.model``), weights (the manifest's
     ``model_fingerprint``: the first 16 hex digits of the checkpoint's sha256 for the stand-in), git
     commit (with "+ uncommitted changes" when the tree was dirty), run dates (UTC), causalmix
-    version and the number of runs that succeeded.
+    version and the number of runs that succeeded. Results of an untrained model (``model:
+    untrained``, or a manifest whose fingerprint says so) get :data:`UNTRAINED_WARNING` on top.
     """
     results = results if isinstance(results, Results) else load(results)
     manifest = results.manifest
@@ -42,7 +47,10 @@ def provenance(results: str | Path | Results) -> str:
         "causalmix": (manifest.get("packages") or {}).get("causalmix") or "unknown",
         "runs ok": f"{n_ok} of {n_runs}" if n_runs is not None else "unknown",
     }
-    return _block("Provenance", rows)
+    block = _block("Provenance", rows)
+    if UNTRAINED in (config.get("model"), manifest.get("model_fingerprint")):
+        block = UNTRAINED_WARNING + "\n\n" + block
+    return block
 
 
 def live_provenance(what: str) -> str:

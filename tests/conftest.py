@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,3 +41,17 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def broken_dataset(data_dir: Path, name: str = "broken") -> Path:
+    """A local dataset that passes config validation (its target is fine) but fails to load in
+    the run: a feature column holds inf."""
+    folder = data_dir / name
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200),
+                          "label": np.tile(["x", "y"], 100)})
+    frame.loc[3, "a"] = np.inf
+    frame.to_parquet(folder / "data.parquet", index=False)
+    (folder / "meta.json").write_text(json.dumps({"name": name, "target": "label", "categorical_features": []}))
+    return data_dir

@@ -10,16 +10,18 @@ import pytest
 from causalmix import results
 from causalmix.metrics.curves import selected_step
 from causalmix.runner import load_config, run_experiment
+from conftest import broken_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory):
-    # Zero-shot only and one failing run (iris has 135 rows per training fold): seconds.
+    # Zero-shot only, and two failing runs ('broken' holds inf, found when a run loads it): seconds.
     out = tmp_path_factory.mktemp("experiment")
-    config = load_config({"name": "tiny", "datasets": ["iris", "wine"], "n_train": [140, 60],
-                          "methods": ["zero_shot"]})
+    config = load_config({"name": "tiny", "datasets": ["iris", "broken"], "n_train": [40, 60],
+                          "methods": ["zero_shot"],
+                          "data_dir": str(broken_dataset(tmp_path_factory.mktemp("data")))})
     run_experiment(config, out, progress=False)
     return out
 
@@ -28,25 +30,25 @@ def test_load_returns_frames_with_the_documented_schema(experiment):
     loaded = results.load(experiment)
     runs = loaded.runs
     assert list(runs[["dataset", "n_train", "method"]].itertuples(index=False, name=None)) == [
-        ("iris", 140, "zero_shot"), ("iris", 60, "zero_shot"), ("wine", 140, "zero_shot"),
-        ("wine", 60, "zero_shot")]
+        ("iris", 40, "zero_shot"), ("iris", 60, "zero_shot"), ("broken", 40, "zero_shot"),
+        ("broken", 60, "zero_shot")]
     assert runs["n_train"].dtype == pd.Int64Dtype() and runs["fold"].dtype == "int64"
     assert runs["roc_auc"].dtype == "float64"
     assert runs["run_id"].str.fullmatch("[0-9a-f]{16}").all()
-    assert list(loaded.ok_runs()["dataset"]) == ["iris", "wine", "wine"]
+    assert list(loaded.ok_runs()["dataset"]) == ["iris", "iris"]
     failures = loaded.failures()
-    assert list(failures["n_train"]) == [140] and "exceeds" in failures["error"].iloc[0]
+    assert list(failures["n_train"]) == [40, 60] and "infinite values" in failures["error"].iloc[0]
     assert loaded.curves.empty and "run_id" in loaded.curves.columns  # zero-shot has no curve
 
 
 def test_manifest_records_config_versions_and_counts(experiment):
     manifest = results.load(experiment).manifest
-    assert manifest["config"]["datasets"] == ["iris", "wine"]
+    assert manifest["config"]["datasets"] == ["iris", "broken"]
     assert manifest["config"]["methods"] == {"zero_shot": {"kind": "zero_shot", "generator": None,
                                                            "generator_params": {}, "finetune": {}}}
     assert manifest["packages"]["causalmix"] and manifest["packages"]["torch"]
     assert set(manifest["git"]) == {"commit", "dirty"}
-    assert (manifest["n_runs"], manifest["n_ok"], manifest["n_failed"]) == (4, 3, 1)
+    assert (manifest["n_runs"], manifest["n_ok"], manifest["n_failed"]) == (4, 2, 2)
 
 
 def test_load_explains_a_folder_that_is_not_an_experiment(tmp_path):

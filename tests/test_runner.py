@@ -11,6 +11,7 @@ import yaml
 
 from causalmix.runner import ConfigError, add_run_parser, expand, load_config, run_experiment
 from causalmix.runner.grid import group_runs
+from conftest import broken_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = {"name": "t", "datasets": ["wine"], "methods": ["zero_shot"]}
@@ -148,18 +149,20 @@ def test_new_model_weights_give_new_run_ids(tmp_path, monkeypatch):
 
 
 def test_failing_run_is_recorded_and_the_grid_continues(tmp_path):
-    # iris has 135 rows per training fold: n_train=140 fails in the split, wine's runs succeed.
-    cfg = config(datasets=["iris", "wine"], n_train=[140], methods=["zero_shot"])
-    summary = run_experiment(cfg, tmp_path, progress=False)
+    # 'broken' fails when the run loads it (inf in a feature), wine's runs succeed.
+    cfg = config(datasets=["broken", "wine"], n_train=[40], methods=["zero_shot"],
+                 data_dir=str(broken_dataset(tmp_path / "data")))
+    out = tmp_path / "out"
+    summary = run_experiment(cfg, out, progress=False)
     assert (summary.n_runs, summary.n_ok, len(summary.failures)) == (2, 1, 1)
     failure = summary.failures[0]
-    assert failure["dataset"] == "iris" and "n_train=140 exceeds" in failure["error"]
+    assert failure["dataset"] == "broken" and "column(s) ['a'] hold infinite values" in failure["error"]
     assert "Traceback" in failure["traceback"]
-    assert "FAILED iris fold=0 n_train=140" in str(summary)
-    record = json.loads((tmp_path / "records" / f"{failure['run_id']}.json").read_text())
+    assert "FAILED broken fold=0 n_train=40" in str(summary)
+    record = json.loads((out / "records" / f"{failure['run_id']}.json").read_text())
     assert record["status"] == "error"
     # A rerun skips the completed run and retries the failed one.
-    again = run_experiment(cfg, tmp_path, progress=False)
+    again = run_experiment(cfg, out, progress=False)
     assert (again.n_skipped, again.n_ok, len(again.failures)) == (1, 0, 1)
 
 
@@ -170,7 +173,8 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
     assert "causalmix run: error: Unknown method 'zeroshot'" in capsys.readouterr().err
     assert cli(["run", str(path), "--scheduler", "tcp://x:1", "--executor", "local"]) == 2
     assert "--scheduler needs --executor dask" in capsys.readouterr().err
-    path.write_text(yaml.safe_dump({**BASE, "datasets": ["iris"], "n_train": [140]}))
+    path.write_text(yaml.safe_dump({**BASE, "datasets": ["broken"], "n_train": [40],
+                                    "data_dir": str(broken_dataset(tmp_path / "data"))}))
     assert cli(["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"]) == 1
     assert "0 completed now, 1 failed" in capsys.readouterr().out
 

@@ -20,6 +20,7 @@ from pandas.api import types as ptypes
 from causalmix.data.builtin import BUILTIN_DATASETS, load_builtin_frame
 from causalmix.data.errors import DatasetError
 from causalmix.data.registry import TASKS, close_matches
+from causalmix.validation import infinite_columns
 
 DATA_DIR_ENV = "CAUSALMIX_DATA_DIR"
 DEFAULT_DATA_DIR = Path("~/.cache/causalmix/datasets")
@@ -83,6 +84,11 @@ class Dataset:
         if unknown:
             raise DatasetError(f"Dataset {name!r}: categorical features {unknown} are not columns.")
         X = _coerce_columns(name, X, set(categorical_features))
+        infinite = infinite_columns(X)
+        if infinite:
+            raise DatasetError(
+                f"Dataset {name!r}: numeric column(s) {list(infinite)[:10]} hold infinite values "
+                f"({sum(infinite.values())} cell(s)); replace them by NaN (imputed) or drop them.")
         X = _drop_uninformative(name, X)
         categorical = [c for c in X.columns if c in set(categorical_features)]
         return cls(name=name, X=X.reset_index(drop=True), y=y.reset_index(drop=True),
@@ -169,7 +175,20 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None) -> Datase
         return Dataset.from_frame(frame, target, name=name, meta=meta)
     root = resolve_data_dir(data_dir)
     folder = root / name
-    if not (folder / "meta.json").is_file():
+    meta = _read_meta(name, folder, root)
+    frame = _read_frame(name, folder / "data.parquet")
+    return Dataset.from_frame(frame, meta["target"], name=name,
+                              categorical_features=list(meta["categorical_features"]), meta=meta)
+
+
+def _read_meta(name: str, folder: Path, root: Path) -> dict:
+    """The validated ``meta.json`` of dataset ``name`` stored in ``folder`` under ``root``."""
+    path = folder / "meta.json"
+    if not path.is_file():
+        if folder.is_dir():
+            raise DatasetError(
+                f"Dataset {name!r}: {str(folder)!r} has no meta.json (it must name the `target` and the "
+                f"`categorical_features`); re-fetch it with `causalmix data fetch {name}` or write one.")
         known = list(BUILTIN_DATASETS) + list(TASKS)
         if name not in known:
             local = [p.name for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
@@ -185,10 +204,66 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None) -> Datase
             f"Dataset {name!r} is not in {str(root)!r}; run `causalmix data fetch {name}` "
             f"or point --data-dir / {DATA_DIR_ENV} at a directory that holds it."
         )
-    meta = json.loads((folder / "meta.json").read_text())
+    try:
+        meta = json.loads(path.read_text())
+    except (ValueError, OSError) as error:
+        raise DatasetError(f"Dataset {name!r}: {path} is not valid JSON ({type(error).__name__}: "
+                           f"{error}); re-fetch it with `causalmix data fetch {name}`.") from None
+    if not isinstance(meta, dict):
+        raise DatasetError(f"Dataset {name!r}: {path} must hold a JSON object, got {type(meta).__name__}.")
     for key in ("target", "categorical_features"):
         if key not in meta:
-            raise DatasetError(f"Dataset {name!r}: {folder / 'meta.json'} lacks {key!r}.")
-    frame = pd.read_parquet(folder / "data.parquet")
-    return Dataset.from_frame(frame, meta["target"], name=name,
-                              categorical_features=list(meta["categorical_features"]), meta=meta)
+            raise DatasetError(f"Dataset {name!r}: {path} lacks {key!r}.")
+    if not isinstance(meta["target"], str) or not meta["target"]:
+        raise DatasetError(f"Dataset {name!r}: {path}: `target` must be a column name, got {meta['target']!r}.")
+    categorical = meta["categorical_features"]
+    if not isinstance(categorical, list) or not all(isinstance(c, str) for c in categorical):
+        raise DatasetError(f"Dataset {name!r}: {path}: `categorical_features` must be a list of column "
+                           f"names, got {categorical!r}.")
+    return meta
+
+
+def _read_frame(name: str, path: Path) -> pd.DataFrame:
+    """``data.parquet`` of dataset ``name``, with errors that name the file."""
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        raise DatasetError(f"Dataset {name!r}: {path} is missing; re-fetch it with "
+                           f"`causalmix data fetch {name}`.")
+    try:
+        columns = pq.read_schema(path).names
+        duplicated = sorted({c for c in columns if columns.count(c) > 1})
+        if duplicated:
+            raise DatasetError(f"Dataset {name!r}: {path} has duplicate column names {duplicated}; "
+                               f"rename or drop the copies.")
+        return pd.read_parquet(path)
+    except DatasetError:
+        raise
+    except Exception as error:  # ArrowInvalid, OSError, ...: a truncated, empty or foreign file
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        size = path.stat().st_size
+        raise DatasetError(f"Dataset {name!r}: {path} ({size} bytes) is not a readable Parquet file "
+                           f"({type(error).__name__}: {detail[:200]}); it may be truncated or "
+                           f"damaged: re-fetch it with `causalmix data fetch {name}`.") from None
+
+
+def dataset_shape(name: str, data_dir: str | os.PathLike | None = None) -> tuple[int, int]:
+    """``(rows, classes)`` of an available dataset, read cheaply (the target column only);
+    ``DatasetError`` naming the file when it cannot be read."""
+    import pyarrow.parquet as pq
+
+    if name in BUILTIN_DATASETS:
+        frame, target, _ = load_builtin_frame(name)
+        return len(frame), int(frame[target].nunique())
+    root = resolve_data_dir(data_dir)
+    folder = root / name
+    meta = _read_meta(name, folder, root)
+    path = folder / "data.parquet"
+    if not path.is_file():
+        _read_frame(name, path)  # raises, naming the file
+    try:
+        target = pq.read_table(path, columns=[meta["target"]]).column(0)
+    except Exception:
+        _read_frame(name, path)  # raises the error that names the file and the problem
+        raise DatasetError(f"Dataset {name!r}: {path} lacks the target column {meta['target']!r}.") from None
+    return len(target), len(target.drop_null().unique())

@@ -2,13 +2,16 @@
 
 ``load_model("default")`` gives the stand-in TFM pretrained by ``causalmix pretrain`` (weights in
 ``causalmix/models/checkpoints/default.pt``); ``load_model("mitra")`` the Mitra backend (optional
-extra, imported only when asked for).
+extra, imported only when asked for). A missing or unreadable checkpoint raises
+:class:`CheckpointError`; randomly initialised weights come only from ``load_model("untrained")``.
 """
 
 from __future__ import annotations
 
 import importlib
+import pickle
 import warnings
+import zipfile
 from pathlib import Path
 
 import torch
@@ -18,6 +21,40 @@ from causalmix.models.base import ModelLimits, TabularModel, predict_proba
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 #: Backends other than the stand-in, as "module:function" loaders imported on demand.
 BACKENDS = {"mitra": "causalmix.models.mitra:load_mitra"}
+#: The stand-in with randomly initialised weights: only when asked for by this name.
+UNTRAINED = "untrained"
+#: What to do about a missing or damaged shipped checkpoint.
+CHECKPOINT_REMEDY = ("Reinstall causalmix (the weights ship with the package: `pip install -e .` in a "
+                     "checkout, `git checkout causalmix/models/checkpoints/default.pt` if it was changed), "
+                     "or train them with `causalmix pretrain configs/pretrain.yaml` and export them; "
+                     "use `model: untrained` only to run deliberately with random weights.")
+
+
+class CheckpointError(RuntimeError):
+    """A model checkpoint that is missing or cannot be read, with the file and the remedy."""
+
+
+def read_checkpoint(path: str | Path) -> dict:
+    """The payload of a stand-in checkpoint file, or :class:`CheckpointError` naming the file when it
+    is missing, empty, truncated, not a torch file or lacks the weights."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"No model checkpoint at {path}. {CHECKPOINT_REMEDY}")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"The model checkpoint {path} is empty (0 bytes). {CHECKPOINT_REMEDY}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CheckpointError(f"The model checkpoint {path} cannot be read: it is truncated or not a "
+                              f"torch checkpoint ({type(error).__name__}: {detail[:200]}). "
+                              f"{CHECKPOINT_REMEDY}") from None
+    weights = ("state_dict" in payload or "model" in payload) if isinstance(payload, dict) else False
+    settings = ("config" in payload or "model_config" in payload) if isinstance(payload, dict) else False
+    if not (weights and settings):
+        keys = sorted(map(str, payload)) if isinstance(payload, dict) else type(payload).__name__
+        raise CheckpointError(f"{path} is not a stand-in checkpoint (keys: {keys}). {CHECKPOINT_REMEDY}")
+    return payload
 
 
 def load_standin(path: str | Path, device: str | torch.device | None = None, **overrides):
@@ -29,13 +66,12 @@ def load_standin(path: str | Path, device: str | torch.device | None = None, **o
     config, e.g. ``dropout`` for fine-tuning or ``query_chunk_size``.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No checkpoint at {path}")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
+    payload = read_checkpoint(path)
     try:
         return standin_from_payload(payload, device, **overrides)
-    except KeyError as error:
-        raise ValueError(f"{path} is not a stand-in checkpoint (keys: {sorted(payload)})") from error
+    except (KeyError, RuntimeError, TypeError) as error:  # weights that do not fit the architecture
+        raise CheckpointError(f"{path} does not hold valid stand-in weights ({type(error).__name__}: "
+                              f"{str(error).splitlines()[0][:200]}). {CHECKPOINT_REMEDY}") from None
 
 
 def standin_from_payload(payload: dict, device: str | torch.device | None = None, **overrides):
@@ -54,24 +90,26 @@ def load_model(name: str = "default", path: str | Path | None = None,
     """A ready-to-use backend in eval mode.
 
     ``name="default"``: the stand-in TFM from ``path`` or the shipped checkpoint (``**kw``
-    overrides settings such as ``dropout``); with no checkpoint shipped yet it warns and returns
-    randomly initialised weights (``**kw`` then sets the architecture). Other names dispatch to :data:`BACKENDS` with ``path``, ``device`` and
-    ``**kw`` passed on.
+    overrides settings such as ``dropout``); a missing or unreadable file raises
+    :class:`CheckpointError` naming it. ``name="untrained"``: the stand-in with randomly
+    initialised weights (``**kw`` sets the architecture), with a warning. Other names dispatch to
+    :data:`BACKENDS` with ``path``, ``device`` and ``**kw`` passed on.
     """
     if name in BACKENDS:
         module, function = BACKENDS[name].split(":")
         return getattr(importlib.import_module(module), function)(path=path, device=device, **kw)
+    if name == UNTRAINED:
+        from causalmix.models.standin import StandinTFM
+
+        warnings.warn("model 'untrained': randomly initialised stand-in weights, as asked for; its "
+                      "numbers say nothing about a pretrained model.", stacklevel=2)
+        return StandinTFM(**kw).to(device or "cpu").eval()
     if name != "default":
-        raise ValueError(f"Unknown model {name!r}; choose 'default' or one of {sorted(BACKENDS)}")
+        raise ValueError(f"Unknown model {name!r}; choose 'default', {UNTRAINED!r} or one of "
+                         f"{sorted(BACKENDS)}")
     path = Path(path) if path is not None else CHECKPOINT_DIR / "default.pt"
-    if path.is_file():
-        return load_standin(path, device, **kw)
-    from causalmix.models.standin import StandinTFM
-
-    warnings.warn(f"No stand-in checkpoint at {path}; returning randomly initialised weights.",
-                  stacklevel=2)
-    return StandinTFM(**kw).to(device or "cpu").eval()
+    return load_standin(path, device, **kw)
 
 
-__all__ = ["BACKENDS", "CHECKPOINT_DIR", "ModelLimits", "TabularModel", "load_model",
-           "load_standin", "predict_proba", "standin_from_payload"]
+__all__ = ["BACKENDS", "CHECKPOINT_DIR", "CheckpointError", "ModelLimits", "TabularModel", "UNTRAINED",
+           "load_model", "load_standin", "predict_proba", "read_checkpoint", "standin_from_payload"]

@@ -169,11 +169,32 @@ def _check_finetune(params, where: str) -> dict:
     from causalmix.finetune import FineTuneSettings
 
     settings = {k: v for k, v in params.items() if k in FineTuneSettings.__dataclass_fields__}
+    for key, value in settings.items():
+        _check_type(value, FineTuneSettings.__dataclass_fields__[key].type, f"{where}.{key}")
     try:
         FineTuneSettings(**settings)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{where}: {error}") from None
     return dict(params)
+
+
+_TYPES = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
+
+
+def _check_type(value, annotation: str, where: str) -> None:
+    """``value`` against a dataclass annotation such as ``"float | None"`` (numbers never bools)."""
+    names = [part.strip() for part in str(annotation).split("|")]
+    if value is None and "None" in names:
+        return
+    allowed = [t for name in names for t in _TYPES.get(name, ())]
+    if not allowed:
+        return
+    if isinstance(value, bool) != (bool in allowed) or not isinstance(value, tuple(allowed)):
+        wanted = " or ".join({"int": "an integer", "float": "a number", "bool": "true/false",
+                              "str": "a string", "None": "null"}.get(n, n) for n in names)
+        hint = (" (YAML reads a number such as 1e-4 without a dot as text: write 1.0e-4)"
+                if isinstance(value, str) and "float" in names else "")
+        raise ConfigError(f"{where} must be {wanted}, got {value!r} ({type(value).__name__}){hint}.")
 
 
 def _generator_class(name: str, where: str):
@@ -248,6 +269,8 @@ def _datasets(spec, data_dir) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise ConfigError(f"datasets: duplicate names in {names}.")
     for name in names:
+        if (resolve_data_dir(data_dir) / name).is_dir() and name not in BUILTIN_DATASETS:
+            continue  # stored locally: read (and its files checked) by _check_against_data
         if name not in BUILTIN_DATASETS and name not in TASKS and not is_available(name, data_dir):
             raise ConfigError(f"datasets: unknown dataset {name!r}."
                               f"{_hint(name, [*BUILTIN_DATASETS, *TASKS])}")
@@ -352,10 +375,12 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
     if monitor_rows is not None and (not isinstance(monitor_rows, int) or monitor_rows < 1):
         raise ConfigError(f"monitor_rows must be a positive integer or null, got {monitor_rows!r}.")
     model = raw.get("model", "default")
-    from causalmix.models import BACKENDS
+    from causalmix.models import BACKENDS, UNTRAINED
 
-    if model not in ("default", *BACKENDS):
-        raise ConfigError(f"model: unknown backend {model!r}; known: default, {', '.join(BACKENDS)}.")
+    if model not in ("default", UNTRAINED, *BACKENDS):
+        raise ConfigError(f"model: unknown backend {model!r}; known: default, {UNTRAINED}, "
+                          f"{', '.join(BACKENDS)}.")
+    _check_model_and_device(model, raw.get("device"))
     shared = _check_finetune(raw.get("finetune"), "finetune")
     methods = raw["methods"]
     if isinstance(methods, list) and all(isinstance(m, str) for m in methods):
@@ -364,7 +389,7 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
         methods = dict.fromkeys(methods)
     if not isinstance(methods, dict) or not methods:
         raise ConfigError(f"methods must be a non-empty list of names or a mapping, got {methods!r}.")
-    return ExperimentConfig(
+    config = ExperimentConfig(
         name=name, description=str(raw.get("description", "")).strip(),
         data_dir=str(data_dir) if data_dir else None,
         datasets=_datasets(raw["datasets"], data_dir),
@@ -373,3 +398,43 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
         seeds=_int_list(raw.get("seeds", [0]), "seeds"), model=model, device=raw.get("device"),
         metrics=tuple(metrics), monitor_rows=monitor_rows, splits=_splits(raw.get("split", {"strategy": IID})), finetune=shared,
     )
+    _check_against_data(config)
+    return config
+
+
+def _check_model_and_device(model: str, device) -> None:
+    """The shipped checkpoint of ``model: default`` is readable; ``device`` exists here."""
+    from causalmix.models import CHECKPOINT_DIR, CheckpointError, read_checkpoint
+
+    if model == "default":
+        try:
+            read_checkpoint(CHECKPOINT_DIR / "default.pt")
+        except CheckpointError as error:
+            raise ConfigError(f"model: default: {error}") from None
+    if device is None:
+        return
+    from causalmix.validation import device_problem
+
+    problem = device_problem(device)
+    if problem:
+        raise ConfigError(f"device: {problem}")
+
+
+def _check_against_data(config: ExperimentConfig) -> None:
+    """Every dataset is readable and every ``n_train`` fits it: at most the rows of its largest
+    training fold, at least 2 rows per class (the runs' splits would fail otherwise)."""
+    from causalmix.data import dataset_shape
+
+    for name in config.datasets:
+        try:
+            n_rows, n_classes = dataset_shape(name, config.data_dir)
+        except DatasetError as error:
+            raise ConfigError(f"datasets: {error}") from None
+        largest_fold = n_rows - n_rows // config.n_folds
+        for n_train in config.n_train:
+            if n_train is not None and n_train > largest_fold:
+                raise ConfigError(f"n_train={n_train} exceeds the {largest_fold} rows of a training fold "
+                                  f"of {name!r} ({n_rows} rows, n_folds={config.n_folds}).")
+            if n_train is not None and n_train < 2 * n_classes:
+                raise ConfigError(f"n_train={n_train} is too small for {name!r}: it keeps 2 rows of each "
+                                  f"of its {n_classes} classes, so needs n_train >= {2 * n_classes}.")

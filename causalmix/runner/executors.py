@@ -4,16 +4,63 @@ Every executor has the same interface: a context manager whose ``imap(function, 
 ``(item, result, error)`` as items finish, in any order; ``error`` is the exception that stopped
 an item from returning (a worker that died, say), else None. Numbers never depend on the executor:
 each run seeds itself from its key and uses one thread (:func:`causalmix.runner.execute.run_group`).
+
+Leaving an executor's block by an exception (an error, or a signal that
+:func:`causalmix.runner.experiment.stop_on_signals` turned into one) stops its work at once: the
+pool's workers are terminated, the Dask cluster closed. Local pool workers also exit by
+themselves when the main process dies without cleaning up (SIGKILL, a crash):
+:func:`_init_worker`.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 EXECUTORS = ("local", "dask")
+#: Seconds between a pool worker's checks that the main process still runs.
+WATCHDOG_INTERVAL_S = 0.5
+#: Seconds to wait for terminated workers (then they are killed).
+TERMINATE_TIMEOUT_S = 5.0
+PR_SET_PDEATHSIG = 1
+
+
+def _exit_with_parent_on_linux() -> None:
+    """Ask Linux to SIGKILL this process when its parent (the forkserver) dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _watch_main_process(main_pid: int, main_start: int | None) -> None:
+    from causalmix.runner.lock import process_alive
+
+    while process_alive(main_pid, main_start):
+        time.sleep(WATCHDOG_INTERVAL_S)
+    os._exit(1)  # orphaned: nobody will read our results; a rerun redoes the run
+
+
+def _init_worker(main_pid: int, main_start: int | None) -> None:
+    """Initializer of local pool workers: leave Ctrl-C to the main process (which stops the pool),
+    and exit as soon as the main process is gone: ``PR_SET_PDEATHSIG`` for the direct parent
+    (the forkserver) and a watchdog thread polling the main process (pid and start time, so a
+    reused pid does not count)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent_on_linux()
+    threading.Thread(target=_watch_main_process, args=(main_pid, main_start), daemon=True,
+                     name="causalmix-orphan-watchdog").start()
 
 
 class LocalExecutor:
@@ -34,12 +81,33 @@ class LocalExecutor:
         if self.workers > 1:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["causalmix.runner.execute", "causalmix.estimators"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            from causalmix.runner.lock import process_start_time
+
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
+                                             initargs=(os.getpid(), process_start_time(os.getpid())))
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
+    def __exit__(self, exc_type, *exc) -> None:
+        if self._pool is None:
+            return
+        if exc_type is None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            return
+        self.terminate()
+
+    def terminate(self) -> None:
+        """Stop at once: cancel pending items, terminate the workers (killing those that do not
+        exit within ``TERMINATE_TIMEOUT_S``)."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(TERMINATE_TIMEOUT_S)
+            if process.is_alive():
+                process.kill()
+                process.join(TERMINATE_TIMEOUT_S)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def imap(self, function: Callable, items: Iterable) -> Iterator[tuple]:
         if self._pool is None:
@@ -68,6 +136,7 @@ class DaskExecutor:
         self.workers = workers
         self.scheduler = scheduler
         self._client = self._cluster = None
+        self._futures: dict = {}
 
     def __enter__(self) -> DaskExecutor:
         from distributed import Client, LocalCluster
@@ -80,15 +149,21 @@ class DaskExecutor:
             self._client = Client(self._cluster)
         return self
 
-    def __exit__(self, *exc) -> None:
-        self._client.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is not None and self._cluster is None:
+            # A shared scheduler: withdraw this client's tasks so that its workers stop them.
+            try:
+                self._client.cancel(list(self._futures), force=True)
+            except Exception:  # the scheduler may be gone already; closing is what matters
+                pass
+        self._client.close(timeout=10)
         if self._cluster is not None:
-            self._cluster.close()
+            self._cluster.close(timeout=10)
 
     def imap(self, function: Callable, items: Iterable) -> Iterator[tuple]:
         from distributed import as_completed as dask_as_completed
 
-        futures = {}
+        futures = self._futures = {}
         for item in items:
             futures[self._client.submit(function, item, pure=False)] = item
         for future in dask_as_completed(list(futures)):

@@ -1,24 +1,37 @@
-"""Run a whole grid: expand, skip what is done, execute the rest, consolidate, summarise."""
+"""Run a whole grid: expand, skip what is done, execute the rest, consolidate, summarise.
+
+Guarantees (README, "Reliability"): one process per experiment folder (:mod:`causalmix.runner.lock`);
+SIGTERM and SIGINT stop the workers and the cluster before the process exits
+(:func:`stop_on_signals`); temporary files of interrupted writes are removed and damaged records
+moved aside and redone before the grid starts; the tables and the manifest are rebuilt whenever
+they do not describe the records of the current grid (:func:`_manifest_is_current`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import importlib.metadata
+import json
 import platform
+import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from tqdm import tqdm
 
 from causalmix.provenance import git_state
-from causalmix.results import MANIFEST_FILE
+from causalmix.results import CURVES_FILE, MANIFEST_FILE, RUNS_FILE
 from causalmix.runner import storage
 from causalmix.runner.config import ExperimentConfig
 from causalmix.runner.execute import empty_record, run_group
 from causalmix.runner.executors import make_executor
 from causalmix.runner.grid import RunSpec, expand, group_runs, model_fingerprint
+from causalmix.runner.lock import experiment_lock
 
 RECORDED_PACKAGES = ("causalmix", "torch", "numpy", "pandas", "scikit-learn", "scipy", "dowhy", "causal-learn",
                      "dask", "distributed")
@@ -36,9 +49,11 @@ class Summary:
     n_ok: int
     failures: list[dict] = field(default_factory=list)
     not_applicable: list[dict] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        lines = [f"{self.n_runs} runs in {self.out_dir}: {self.n_skipped} already complete, "
+        lines = [f"  DAMAGED {message}" for message in self.damaged]
+        lines += [f"{self.n_runs} runs in {self.out_dir}: {self.n_skipped} already complete, "
                  f"{self.n_ok} completed now, {len(self.failures)} failed"
                  + (f", {len(self.not_applicable)} skipped (split not applicable)."
                     if self.not_applicable else ".")]
@@ -74,13 +89,90 @@ def _failure_record(run: RunSpec, error: BaseException, out_dir: Path) -> dict:
     return record
 
 
+class Interrupted(KeyboardInterrupt):
+    """The runner received SIGTERM or SIGINT (``signum``)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """Within the block, SIGTERM and SIGINT raise :class:`Interrupted` in the main thread, so that
+    the executors' and the lock's exit code runs (stopping workers, removing the lock). A second
+    signal during that cleanup has its default effect. Outside the main thread: no change."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _status_counts(runs_table) -> dict:
+    counts = runs_table["status"].value_counts() if len(runs_table) else {}
+    return {"n_ok": int(counts.get("ok", 0)), "n_failed": int(counts.get("error", 0)),
+            "n_not_applicable": int(counts.get("skipped", 0))}
+
+
+def _read_manifest(out_dir: Path) -> dict | None:
+    try:
+        manifest = json.loads((out_dir / MANIFEST_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _manifest_is_current(manifest: dict | None, out_dir: Path, run_ids: list[str]) -> bool:
+    """Whether the stored manifest and tables describe the records of the grid ``run_ids``: the
+    manifest was finished (not one written at the start of a run that crashed), counts the grid's
+    runs and their statuses, and both tables exist with one row per record."""
+    if not manifest or "finished_utc" not in manifest or manifest.get("n_runs") != len(run_ids):
+        return False
+    if not all((out_dir / name).is_file() for name in (RUNS_FILE, CURVES_FILE)):
+        return False
+    records = {run_id: record for run_id in run_ids
+               if (record := storage.read_record(out_dir, run_id)) is not None}
+    statuses = [record["status"] for record in records.values()]
+    expected = {"n_ok": statuses.count("ok"), "n_failed": statuses.count("error"),
+                "n_not_applicable": statuses.count("skipped")}
+    if any(manifest.get(key) != value for key, value in expected.items()):
+        return False
+    try:
+        table = pd.read_parquet(out_dir / RUNS_FILE, columns=["run_id"])
+    except Exception:  # unreadable table: rebuild it
+        return False
+    return sorted(table["run_id"]) == sorted(records)
+
+
 def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, executor: str = "local",
                    workers: int = 1, scheduler: str | None = None, progress: bool = True) -> Summary:
     """Run every incomplete run of ``config`` and write the tables under ``out_dir``
-    (default ``results/<config.name>``). See :mod:`causalmix.runner.storage` for the layout."""
+    (default ``results/<config.name>``). See :mod:`causalmix.runner.storage` for the layout.
+
+    Raises :class:`~causalmix.runner.lock.LockedError` when another process runs on ``out_dir``
+    and :class:`Interrupted` on SIGTERM/SIGINT (after stopping every worker)."""
     out_dir = Path(out_dir or Path("results") / config.name)
+    with stop_on_signals(), experiment_lock(out_dir):
+        return _run_locked(config, out_dir, executor, workers, scheduler, progress)
+
+
+def _run_locked(config: ExperimentConfig, out_dir: Path, executor: str, workers: int,
+                scheduler: str | None, progress: bool) -> Summary:
     runs = expand(config)
     run_ids = [run.run_id for run in runs]
+    storage.remove_temporary_files(out_dir)
+    damaged = storage.quarantine_damaged(out_dir, run_ids)
     done = storage.completed_run_ids(out_dir, run_ids)
     pending = [run for run in runs if run.run_id not in done]
     manifest = {
@@ -92,9 +184,17 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
         "started_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "n_runs": len(runs),
     }
-    keep_manifest = not pending and (out_dir / MANIFEST_FILE).is_file()  # it describes the runs that made the grid
-    if not keep_manifest:
-        storage.write_json(out_dir / MANIFEST_FILE, manifest)
+    stored = _read_manifest(out_dir)
+    if not pending and _manifest_is_current(stored, out_dir, run_ids):
+        # It describes the runs that made the grid: keep it (and the tables, which agree).
+        return Summary(out_dir, len(runs), len(done), 0, damaged=damaged)
+    if not pending and stored and stored.get("experiment") == config.name:
+        # Every run is recorded but the tables or the manifest are stale (a crash after the last
+        # record, or a grid changed back): rebuild them, keeping the stored run-time provenance.
+        manifest = {**stored, "config": config.to_dict(), "n_runs": len(runs),
+                    "rebuilt_utc": manifest["started_utc"]}
+    # Until the tables are written, the manifest on disk says the grid is unfinished.
+    storage.write_json(out_dir / MANIFEST_FILE, {k: v for k, v in manifest.items() if k != "finished_utc"})
     failures, not_applicable, n_ok = [], [], 0
     task = functools.partial(run_group, out_dir=str(out_dir))
     with make_executor(executor, workers, scheduler) as pool, \
@@ -112,11 +212,7 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
             bar.update(len(records))
             bar.set_postfix(failed=len(failures))
     runs_table, _ = storage.consolidate(out_dir, run_ids)
-    if keep_manifest:
-        return Summary(out_dir, len(runs), len(done), n_ok, failures, not_applicable)
     manifest.update(finished_utc=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                    n_ok=int((runs_table["status"] == "ok").sum()) if len(runs_table) else 0,
-                    n_failed=int((runs_table["status"] == "error").sum()) if len(runs_table) else 0,
-                    n_not_applicable=int((runs_table["status"] == "skipped").sum()) if len(runs_table) else 0)
+                    **_status_counts(runs_table))
     storage.write_json(out_dir / MANIFEST_FILE, manifest)
-    return Summary(out_dir, len(runs), len(done), n_ok, failures, not_applicable)
+    return Summary(out_dir, len(runs), len(done), n_ok, failures, not_applicable, damaged)

@@ -10,11 +10,16 @@ Layout of ``results/<experiment>/``::
     synthetic/<synthetic_id>.parquet  synthetic rows shared by the runs that use them (a local
                                   cache: not committed, regenerated on demand)
 
-Each file is written to a temporary name in the same folder and renamed (``os.replace``), so a
-record either exists whole or not at all. A run is complete when its record exists with
-``status`` "ok" or "skipped"; rerunning skips complete runs and retries failed ones.
-``runs.parquet`` and ``curves.parquet`` are rebuilt from the records of the current grid at the
-end of every run of the grid, in grid order.
+Each file is written to a temporary name in the same folder, flushed to disk (``fsync``) and
+renamed (``os.replace``), so a record either exists whole or not at all; files are created with
+the default permissions of the umask (group-readable on a shared filesystem), never 0600.
+Temporary files an interrupted write left behind are removed when the grid is next run, and a
+damaged record (unreadable JSON, or an unreadable curve of a fine-tuning run) is moved to
+``records/damaged/`` and its run redone (:func:`quarantine_damaged`); an unreadable synthetic
+cache file is deleted and its sample made afresh. A run is complete when its
+record exists with ``status`` "ok" or "skipped"; rerunning skips complete runs and retries failed
+ones. ``runs.parquet`` and ``curves.parquet`` are rebuilt from the records of the current grid at
+the end of every run of the grid, in grid order.
 
 ``runs.parquet`` columns:
 
@@ -67,7 +72,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
+import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -75,7 +82,8 @@ import pandas as pd
 from causalmix.results import CURVES_FILE, RUNS_FILE
 from causalmix.shift import DESCRIPTION_FIELDS
 
-RECORDS, SYNTHETIC = "records", "synthetic"
+RECORDS, SYNTHETIC, DAMAGED = "records", "synthetic", "damaged"
+TMP_SUFFIX = ".tmp"
 KEY_COLUMNS = ["run_id", "config_hash", "dataset", "fold", "n_train", "seed", "method"]
 CURVE_KEYS = ["run_id", "dataset", "fold", "n_train", "seed", "method"]
 INT_COLUMNS = ["best_step", "n_train_rows", "n_val_rows", "n_test_rows", "n_synthetic_rows",
@@ -89,17 +97,53 @@ TIMING_COLUMNS = ["synthetic_seconds", "fit_seconds", "predict_seconds", "elapse
 LABEL_COLUMN = "__label__"
 
 
+def _fsync(path: Path, directory: bool = False) -> None:
+    """Flush ``path`` (a file, or a folder's entries) to disk; best effort for folders."""
+    try:
+        fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    except OSError:
+        if directory:
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
+
+
 def _atomic_write(path: Path, write) -> None:
-    """Call ``write(temporary_path)``, then rename the temporary file to ``path``."""
+    """Call ``write(temporary_path)``, flush it to disk, then rename it to ``path``.
+
+    The temporary file is created with mode 0666 minus the umask (as ``open`` would), so results
+    are as readable as any other file the user writes (``tempfile.mkstemp`` would make them 0600).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
+    temporary = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TMP_SUFFIX}"
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         write(temporary)
+        _fsync(temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _fsync(path.parent, directory=True)
+
+
+def remove_temporary_files(out_dir: Path) -> list[Path]:
+    """Delete the temporary files of writes that were interrupted (a killed process); returns them.
+    Call it only while holding the folder's lock (no writer is active)."""
+    out_dir = Path(out_dir)
+    stale = []
+    for folder in (out_dir, out_dir / RECORDS, out_dir / SYNTHETIC):
+        if folder.is_dir():
+            stale += [p for p in folder.glob(f".*{TMP_SUFFIX}") if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def write_json(path: Path, payload: dict) -> None:
@@ -118,9 +162,64 @@ def write_record(out_dir: Path, record: dict, curve: pd.DataFrame | None = None)
     write_json(records / f"{record['run_id']}.json", record)
 
 
+class DamagedRecord(ValueError):
+    """A record (or its curve) that exists but cannot be read."""
+
+
 def read_record(out_dir: Path, run_id: str) -> dict | None:
+    """The record of ``run_id``, None without one; :class:`DamagedRecord` (naming the file) when
+    it cannot be read."""
     path = Path(out_dir) / RECORDS / f"{run_id}.json"
-    return json.loads(path.read_text()) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except (ValueError, OSError) as error:  # JSONDecodeError, UnicodeDecodeError, I/O errors
+        raise DamagedRecord(f"{path}: unreadable record ({type(error).__name__}: {error})") from None
+    if not isinstance(record, dict) or record.get("run_id") != run_id or "status" not in record:
+        raise DamagedRecord(f"{path}: not a record of run {run_id} (no run_id/status)")
+    return record
+
+
+def _curve_path(out_dir: Path, run_id: str) -> Path:
+    return Path(out_dir) / RECORDS / f"{run_id}.curve.parquet"
+
+
+def _has_curve(record: dict) -> bool:
+    """Whether a run wrote a curve: every fine-tuning run that succeeded (it has a best step)."""
+    return record.get("status") == "ok" and record.get("best_step") is not None
+
+
+def read_curve(out_dir: Path, run_id: str) -> pd.DataFrame:
+    """The curve of ``run_id``; :class:`DamagedRecord` (naming the file) when missing or unreadable."""
+    path = _curve_path(out_dir, run_id)
+    try:
+        return pd.read_parquet(path)
+    except Exception as error:  # ArrowInvalid, OSError, ...: whatever pyarrow raises
+        raise DamagedRecord(f"{path}: unreadable curve ({type(error).__name__}: "
+                            f"{str(error).splitlines()[0] if str(error) else ''})") from None
+
+
+def quarantine_damaged(out_dir: Path, run_ids) -> list[str]:
+    """Move every damaged record of ``run_ids`` (and its curve) to ``records/damaged/`` so that
+    its run is redone; returns one message per record naming the file, the problem and the new
+    place. Call it only while holding the folder's lock."""
+    out_dir = Path(out_dir)
+    messages = []
+    for run_id in run_ids:
+        try:
+            record = read_record(out_dir, run_id)
+            if record is not None and _has_curve(record):
+                read_curve(out_dir, run_id)
+        except DamagedRecord as error:
+            target = out_dir / RECORDS / DAMAGED
+            target.mkdir(parents=True, exist_ok=True)
+            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            for path in (out_dir / RECORDS / f"{run_id}.json", _curve_path(out_dir, run_id)):
+                if path.exists():
+                    os.replace(path, target / f"{path.name}.{stamp}")
+            messages.append(f"{error}; moved to {target}/ and the run is redone")
+    return messages
 
 
 def completed_run_ids(out_dir: Path, run_ids) -> set[str]:
@@ -146,11 +245,20 @@ def write_synthetic(out_dir: Path, synthetic_id: str, X: pd.DataFrame, y: pd.Ser
 
 
 def read_synthetic(out_dir: Path, synthetic_id: str) -> tuple[pd.DataFrame, pd.Series, float] | None:
-    """``(X_syn, y_syn, generation seconds)`` from the cache, or None."""
+    """``(X_syn, y_syn, generation seconds)`` from the cache, or None; an unreadable cache file is
+    deleted (with a warning naming it), so that the sample is made afresh."""
     path = synthetic_path(out_dir, synthetic_id)
     if not path.is_file():
         return None
-    frame = pd.read_parquet(path)
+    try:
+        frame = pd.read_parquet(path)
+        if LABEL_COLUMN not in frame.columns:
+            raise ValueError(f"no {LABEL_COLUMN} column")
+    except Exception as error:  # ArrowInvalid, OSError, ...: a damaged cache file
+        warnings.warn(f"{path}: unreadable synthetic cache ({type(error).__name__}); deleted, "
+                      f"the sample is made afresh.", stacklevel=2)
+        path.unlink(missing_ok=True)
+        return None
     return (frame.drop(columns=[LABEL_COLUMN]), frame[LABEL_COLUMN],
             float(frame.attrs.get("generation_seconds", float("nan"))))
 
@@ -165,9 +273,8 @@ def consolidate(out_dir: Path, run_ids: list[str]) -> tuple[pd.DataFrame, pd.Dat
         if record is None:
             continue
         rows.append(record)
-        curve_path = out_dir / RECORDS / f"{run_id}.curve.parquet"
-        if record["status"] == "ok" and curve_path.is_file():
-            curve = pd.read_parquet(curve_path)
+        if _has_curve(record):
+            curve = read_curve(out_dir, run_id)
             keys = {k: record[k] for k in CURVE_KEYS}
             curves.append(curve.assign(**keys)[[*CURVE_KEYS, *curve.columns]])
     runs = pd.DataFrame(rows)
