@@ -37,18 +37,24 @@ from causalmix.finetune import FineTuneSettings, Rows, fine_tune
 from causalmix.models.base import TabularModel, feature_subset, predict_proba_in_context, resolve_device
 from causalmix.preprocessing import LabelEncoder
 from causalmix.splits import stratified_cap, stratified_subsample
+from causalmix.validation import check_finite, check_not_empty
 
 _DEFAULTS = FineTuneSettings()
 PREDICT_CONTEXTS = ("train+val", "train")
 
 
 def _as_frame(X, what: str = "X") -> pd.DataFrame:
+    """``X`` as a DataFrame with a fresh index; a clear error for an empty table or +-inf cells."""
     if isinstance(X, pd.DataFrame):
-        return X.reset_index(drop=True)
-    array = np.asarray(X)
-    if array.ndim != 2:
-        raise ValueError(f"{what} must be a pandas DataFrame or a 2-D array, got shape {array.shape}.")
-    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+        frame = X.reset_index(drop=True)
+    else:
+        array = np.asarray(X)
+        if array.ndim != 2:
+            raise ValueError(f"{what} must be a pandas DataFrame or a 2-D array, got shape {array.shape}.")
+        frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+    check_not_empty(frame, what)
+    check_finite(frame, what)
+    return frame
 
 
 def _as_labels(y, n_rows: int, what: str = "y") -> pd.Series:

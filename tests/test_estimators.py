@@ -203,6 +203,11 @@ def test_more_classes_than_the_backend_supports_is_a_clear_error(wine):
     (lambda m, X, y: m.set_params(learning_rate=0).fit(X, y), "learning_rate=0"),
     (lambda m, X, y: m.fit(X.iloc[:, 0].to_numpy(), y), "2-D"),
     (lambda m, X, y: m.fit(X, y).predict_proba(X.drop(columns="colour")), "lacks column"),
+    (lambda m, X, y: m.fit(X.iloc[:0], y.iloc[:0]), "X has 0 row"),
+    (lambda m, X, y: m.fit(X.assign(size=X["size"].replace(X["size"].iloc[0], np.inf)), y),
+     r"X: column\(s\) 'size' hold infinite values"),
+    (lambda m, X, y: m.fit(X, y, X_val=X.iloc[:5].assign(noise=-np.inf), y_val=y.iloc[:5]),
+     r"X_val: column\(s\) 'noise'"),
 ])
 def test_user_mistakes_raise_clear_errors(call, message):
     X, y = _mixed_table(80)

@@ -136,16 +136,27 @@ def test_grid_keys_hashes_and_seeds():
 
 
 def test_new_model_weights_give_new_run_ids(tmp_path, monkeypatch):
-    import causalmix.models
+    import shutil
 
+    import torch
+
+    import causalmix.models
+    from causalmix.models import CheckpointError
+
+    shipped = causalmix.models.CHECKPOINT_DIR / "default.pt"
     cfg = config(methods=["zero_shot", "finetune"])
     monkeypatch.setattr(causalmix.models, "CHECKPOINT_DIR", tmp_path)
-    untrained = [r.run_id for r in expand(cfg)]
-    (tmp_path / "default.pt").write_bytes(b"weights, version 1")
+    with pytest.raises(CheckpointError, match="No model checkpoint"):
+        expand(cfg)  # never runs keyed to random weights
+    shutil.copy(shipped, tmp_path / "default.pt")
     first = [r.run_id for r in expand(cfg)]
-    (tmp_path / "default.pt").write_bytes(b"weights, version 2")
+    payload = torch.load(shipped, map_location="cpu", weights_only=True)
+    weights = payload["state_dict"] if "state_dict" in payload else payload["model"]
+    name = next(iter(weights))
+    weights[name] = weights[name] + 1
+    torch.save(payload, tmp_path / "default.pt")
     second = [r.run_id for r in expand(cfg)]
-    assert len(set(untrained) | set(first) | set(second)) == 3 * len(untrained)
+    assert len(set(first) | set(second)) == 2 * len(first)
 
 
 def test_failing_run_is_recorded_and_the_grid_continues(tmp_path):

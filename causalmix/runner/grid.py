@@ -85,14 +85,16 @@ class RunGroup:
 
 def model_fingerprint(model: str) -> str:
     """Identity of a backend's weights, so that new weights mean new runs: for "default" the hash
-    of the shipped checkpoint ("untrained" without one); other backends load published weights
-    fixed by their package version (recorded in the manifest), so their name."""
-    from causalmix.models import CHECKPOINT_DIR
+    of the shipped checkpoint (a :class:`~causalmix.models.CheckpointError` without one); other
+    backends ("untrained" included) load weights fixed by their name and package version
+    (recorded in the manifest), so their name."""
+    from causalmix.models import CHECKPOINT_DIR, read_checkpoint
 
     if model != "default":
         return model
     path = CHECKPOINT_DIR / "default.pt"
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "untrained"
+    read_checkpoint(path)  # missing or unreadable: an error naming the file, never random weights
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def _split_settings(split: SplitConfig) -> dict:
