@@ -7,8 +7,13 @@ Reports mean ROC-AUC per dataset (binary; one-vs-rest macro for multiclass) for 
 regression (one-hot + scaling), random forest and histogram gradient boosting, then the means.
 Datasets the TFM cannot take (too many classes) or that cannot be split are listed as skipped.
 
-    CAUSALMIX_DATA_DIR=/work/shared/data/tabarena .venv/bin/python benchmarks/zero_shot.py \
-        [--checkpoint PATH] [--datasets a b ...] [--folds 10] [--json out.json] \
+By default it runs on the development datasets (``causalmix.models.pretrain.DEVELOPMENT_DATASETS``),
+which no benchmark grid scores: choose checkpoints, encodings and settings on those. ``--report``
+(and ``--export-run``) runs the reporting table on the mirror, whose datasets and folds the paper
+grid scores: a number to report, never one to choose by.
+
+    CAUSALMIX_DATA_DIR=../shared/data/tabarena .venv/bin/python benchmarks/zero_shot.py \
+        [--checkpoint PATH] [--datasets a b ...] [--report] [--folds 10] [--json out.json] \
         [--baseline-cache FILE] [--export-run RUN_DIR]   # ship best weights + model card
 
 Timings are not reported: the machine is shared and they would be noise.
@@ -34,6 +39,7 @@ from tqdm import tqdm
 from causalmix.data import BUILTIN_DATASETS, DatasetError, TABARENA_V01, is_available, load_dataset
 from causalmix.metrics.scores import roc_auc
 from causalmix.models import CHECKPOINT_DIR, load_model, predict_proba, standin_from_payload
+from causalmix.models.pretrain import DEVELOPMENT_DATASETS
 from causalmix.preprocessing import LabelEncoder, TablePreprocessor
 from causalmix.splits import make_split
 
@@ -136,7 +142,12 @@ def format_table(results: dict[str, dict], skipped: dict[str, str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkpoint", help="weights or training checkpoint (default: shipped default.pt)")
-    parser.add_argument("--datasets", nargs="+", help="dataset names (default: mirror + breast_cancer, wine)")
+    parser.add_argument("--datasets", nargs="+", help="dataset names (default: the development datasets, "
+                                                      "which no benchmark grid scores; with --report: mirror "
+                                                      "+ breast_cancer, wine)")
+    parser.add_argument("--report", action="store_true",
+                        help="the reporting table on the mirror (datasets the grids score): report with it, "
+                             "never choose a model or setting by it (implied by --export-run)")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--n-context", type=int, default=512)
     parser.add_argument("--max-test", type=int, default=2000)
@@ -157,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         model = standin_from_payload(best)
     else:
         model = load_model("default", path=checkpoint)
+    report_table = args.report or bool(args.export_run)
     names = args.datasets or ([t.name for t in TABARENA_V01 if is_available(t.name, args.data_dir)]
-                              + ["breast_cancer", "wine"])
+                              + ["breast_cancer", "wine"] if report_table else list(DEVELOPMENT_DATASETS))
     cache_path = Path(args.baseline_cache) if args.baseline_cache else None
     cache = json.loads(cache_path.read_text()) if cache_path and cache_path.is_file() else {}
     results, skipped = {}, {}

@@ -11,9 +11,9 @@ import yaml
 
 from causalmix.cli import main as cli_main
 from causalmix.data import DatasetError
-from causalmix.models import load_model
-from causalmix.models.pretrain import (Pretrainer, export_checkpoint, load_config, lr_factor,
-                                       read_log, table_shape)
+from causalmix.models import CHECKPOINT_DIR, load_model
+from causalmix.models.pretrain import (DEVELOPMENT_DATASETS, DEVELOPMENT_DISCLOSURE, Pretrainer,
+                                       export_checkpoint, load_config, lr_factor, read_log, table_shape)
 
 TINY = dict(
     seed=3, checkpoint_minutes=100,
@@ -145,3 +145,20 @@ def load_config_from(tmp_path, name: str, raw: dict) -> dict:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(raw))
     return load_config(path)
+
+
+def test_a_probe_on_benchmark_datasets_must_be_declared(tmp_path):
+    # Model development chooses on data no grid scores, unless a config says otherwise.
+    path = tmp_path / "probe.yaml"
+    path.write_text("eval: {datasets: [breast_cancer, credit-g]}\n")
+    with pytest.raises(ValueError, match=r"\['credit-g'\] are scored by the benchmark grids"):
+        load_config(path)
+    path.write_text("eval: {datasets: [breast_cancer, credit-g], probe_on_benchmark: true}\n")
+    assert load_config(path)["eval"]["datasets"] == ["breast_cancer", "credit-g"]
+    path.write_text("seed: 1\n")
+    assert load_config(path)["eval"]["datasets"] == list(DEVELOPMENT_DATASETS)
+
+
+def test_the_shipped_model_card_discloses_what_development_saw():
+    card = (CHECKPOINT_DIR / "MODEL_CARD.md").read_text()
+    assert DEVELOPMENT_DISCLOSURE in card

@@ -32,6 +32,7 @@ import torch
 import yaml
 from tqdm import tqdm
 
+from causalmix.data import TABARENA_V01
 from causalmix.metrics.scores import roc_auc
 from causalmix.models.base import predict_proba
 from causalmix.models.prior import KINDS, SyntheticPrior
@@ -43,9 +44,28 @@ DEFAULT_TRAIN = dict(
     rows_start=100, rows_end=600, features_start=5, features_end=40, curriculum_steps=5000,
     min_rows=32, context_fraction=(0.3, 0.8), log_every=25, threads=1, amp_dtype="bfloat16",
 )
-DEFAULT_EVAL = dict(every_steps=250, datasets=["breast_cancer", "diabetes", "credit-g",
-                                               "blood-transfusion-service-center"],
-                    n_context=512, max_query=500, data_dir=None)
+#: Datasets for model development (the pretraining probe, checkpoint and preprocessing choices):
+#: the scikit-learn built-ins, which the benchmark grids (TabArena) never score.
+DEVELOPMENT_DATASETS = ("breast_cancer", "wine", "iris")
+DEFAULT_EVAL = dict(every_steps=250, datasets=list(DEVELOPMENT_DATASETS), n_context=512, max_query=500,
+                    data_dir=None, probe_on_benchmark=False)
+#: What the shipped weights' development saw of the evaluation data (the model card carries it).
+DEVELOPMENT_DISCLOSURE = (
+    "## Model development and the evaluation data\n"
+    "The shipped weights and their inputs were chosen by looking at datasets that the benchmark grids "
+    "also score: the pretraining probe of stages 1-5 (which picked each stage's best step, and so the "
+    "shipped checkpoint) included mirror datasets (diabetes, credit-g, blood-transfusion-service-center, "
+    "website_phishing, qsar-biodeg); the input encoding (target scores for categorical columns, the "
+    "Yeo-Johnson transform of numeric columns) and dropping a sixth stage were decided on the 10-fold "
+    "zero-shot benchmark below, over the same mirror datasets and folds as the paper grid. Zero-shot "
+    "numbers on those datasets are therefore mildly optimistic; comparisons between fine-tuning "
+    "methods, which share these weights and inputs, are not affected in the same way. From now on "
+    "the probe and model-development benchmarks use only `DEVELOPMENT_DATASETS` (the scikit-learn "
+    "built-ins breast_cancer, wine, iris), which no grid scores: `load_config` rejects a probe on a "
+    "benchmark dataset unless the config sets `eval.probe_on_benchmark: true` (kept by the five "
+    "shipped stages' configs so that they reproduce), and `benchmarks/zero_shot.py` develops on them "
+    "unless asked to `--report` on the mirror.\n"
+)
 
 
 def load_config(path: str | Path) -> dict:
@@ -62,12 +82,18 @@ def load_config(path: str | Path) -> dict:
         extra = set(raw.get(section) or {}) - set(defaults)
         if extra:
             raise ValueError(f"{path}: unknown keys in '{section}': {sorted(extra)}")
+    probe = {**DEFAULT_EVAL, **(raw.get("eval") or {})}
+    scored = sorted(set(probe["datasets"]) & {task.name for task in TABARENA_V01})
+    if scored and not probe["probe_on_benchmark"]:
+        raise ValueError(f"{path}: eval.datasets {scored} are scored by the benchmark grids; probe on "
+                         f"datasets no grid scores ({', '.join(DEVELOPMENT_DATASETS)}), or set "
+                         "eval.probe_on_benchmark: true and say so where the weights are reported.")
     return dict(seed=int(raw.get("seed", 0)), out=raw.get("out", "runs/pretrain"),
                 checkpoint_minutes=float(raw.get("checkpoint_minutes", 3.0)),
                 init_from=raw.get("init_from"),
                 model=dict(raw.get("model") or {}), prior=dict(raw.get("prior") or {}),
                 train={**DEFAULT_TRAIN, **(raw.get("train") or {})},
-                eval={**DEFAULT_EVAL, **(raw.get("eval") or {})}, cuda=dict(raw.get("cuda") or {}))
+                eval=probe, cuda=dict(raw.get("cuda") or {}))
 
 
 def lr_factor(step: int, train: dict) -> float:
@@ -420,6 +446,7 @@ def model_card(model: StandinTFM, stages: list[dict], best: dict, benchmark: dic
         "(commit c631f11) quantile-transformed numeric columns to normal marginals.",
         "",
         *[line for number, stage in enumerate(stages, 1) for line in _stage_section(number, stage)],
+        DEVELOPMENT_DISCLOSURE,
         "## Zero-shot benchmark (`benchmarks/zero_shot.py`)",
         f"{benchmark['folds']} folds, {benchmark['n_context']} context rows, at most "
         f"{benchmark['max_test']} test rows per fold; mean ROC-AUC per dataset "
