@@ -1,4 +1,5 @@
-"""Competing generators (SMOTE family, CTGAN, TabEBM): schema, determinism, class shares, specifics.
+"""Competing generators (SMOTE family, CTGAN, TabEBM, TableAugment): schema, determinism, class
+shares, specifics.
 
 Small tables and tiny training budgets keep this file fast; quality is measured by benchmarks.
 """
@@ -17,6 +18,7 @@ from causalmix.augment import AUGMENTERS, make_augmenter
 from causalmix.augment.ctgan import CTGANAugmenter
 from causalmix.augment.smote import SMOTEAugmenter
 from causalmix.augment.tabebm import TabEBMAugmenter
+from causalmix.augment.tableaugment import TableAugmentAugmenter
 from causalmix.data import load_dataset
 from causalmix.models.standin import StandinTFM
 from causalmix.splits import stratified_subsample
@@ -25,6 +27,7 @@ torch.set_num_threads(1)
 
 N_ROWS = 160
 N_SYNTHETIC = 90
+GENERATORS = ("smote", "ctgan", "tabebm", "tableaugment")
 DATASETS = {
     "wine": "3 classes, all numeric",
     "anneal": "5 classes (one of 8 rows), mostly categorical",
@@ -46,6 +49,7 @@ def fast_params(name: str) -> dict:
         "ctgan": dict(max_steps=2, batch_size=60, pac=10, embedding_dim=8, generator_dim=(16,),
                       discriminator_dim=(16,), random_state=0),
         "tabebm": dict(model=tiny_model(), sgld_steps=3, random_state=0),
+        "tableaugment": {},
     }[name]
 
 
@@ -59,7 +63,7 @@ def load_table(name: str, data_dir, n_rows: int = N_ROWS) -> tuple[pd.DataFrame,
     return dataset.X.iloc[keep].reset_index(drop=True), dataset.y.iloc[keep].reset_index(drop=True)
 
 
-@pytest.fixture(scope="module", params=[(g, d) for g in ("smote", "ctgan", "tabebm") for d in DATASETS],
+@pytest.fixture(scope="module", params=[(g, d) for g in GENERATORS for d in DATASETS],
                 ids=lambda p: f"{p[0]}-{p[1][:14]}")
 def fitted(request, data_dir):
     generator, dataset = request.param
@@ -101,14 +105,15 @@ def test_missing_values_only_in_columns_that_had_them(fitted):
     assert X_syn[never_missing].notna().all().all()
 
 
-@pytest.mark.parametrize("generator", ["smote", "ctgan", "tabebm"])
+@pytest.mark.parametrize("generator", GENERATORS)
 def test_registry_names_build_the_generators(generator):
-    expected = {"smote": SMOTEAugmenter, "ctgan": CTGANAugmenter, "tabebm": TabEBMAugmenter}
+    expected = {"smote": SMOTEAugmenter, "ctgan": CTGANAugmenter, "tabebm": TabEBMAugmenter,
+                "tableaugment": TableAugmentAugmenter}
     assert generator in AUGMENTERS
     assert type(make_augmenter(generator)) is expected[generator]
 
 
-@pytest.mark.parametrize("generator", ["smote", "ctgan", "tabebm"])
+@pytest.mark.parametrize("generator", GENERATORS)
 def test_sample_before_fit_is_a_clear_error(generator):
     with pytest.raises(NotFittedError):
         make_augmenter(generator).sample(5, random_state=0)
@@ -120,6 +125,10 @@ def test_sample_before_fit_is_a_clear_error(generator):
     ("ctgan", dict(max_steps=0), "max_steps"),
     ("tabebm", dict(sgld_steps=-1), "sgld_steps"),
     ("tabebm", dict(sgld_step_size=float("nan")), "sgld_step_size"),
+    ("tableaugment", dict(min_feature_fraction=0.0), "min_feature_fraction"),
+    ("tableaugment", dict(max_feature_fraction=1.5), "max_feature_fraction"),
+    ("tableaugment", dict(min_feature_fraction=0.8, max_feature_fraction=0.6), "must not exceed"),
+    ("tableaugment", dict(rows_per_table=0), "rows_per_table"),
 ])
 def test_bad_parameters_are_clear_errors(generator, params, message):
     X, y = load_table("wine", None, 30)
@@ -214,3 +223,83 @@ def test_tabebm_rejects_tables_wider_than_the_model():
     X, y = load_table("wine", None, 30)
     with pytest.raises(ValueError, match="at most 5"):
         TabEBMAugmenter(model=StandinTFM(max_features=5)).fit(X, y)
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as strings (NaN -> "nan"), so rows with missing values compare and merge as equal."""
+    return frame.astype(object).astype(str)
+
+
+def test_tableaugment_tables_keep_half_to_all_features():
+    X, y = load_table("wine", None)
+    augmenter = TableAugmentAugmenter(rows_per_table=20).fit(X, y)
+    plan = augmenter.cell_sources(210, random_state=0)
+    assert plan.table.tolist() == np.repeat(np.arange(11), 20)[:210].tolist()
+    subsets = set()
+    for table in range(11):
+        kept = plan.kept[plan.table == table]
+        assert (kept == kept[0]).all()  # one feature subset per augmented table
+        assert 0.5 <= kept[0].mean() <= 1.0
+        subsets.add(tuple(kept[0]))
+    assert len(subsets) > 1
+    narrow = TableAugmentAugmenter(min_feature_fraction=0.25, max_feature_fraction=0.25).fit(X, y)
+    assert (narrow.cell_sources(50, random_state=0).kept.sum(axis=1) == 4).all()  # ceil(13 / 4)
+
+
+@pytest.mark.parametrize("dataset", ["wine", "Fitness_Club"])
+def test_tableaugment_fills_dropped_features_from_the_real_column(dataset, data_dir):
+    X, y = load_table(dataset, data_dir)
+    augmenter = TableAugmentAugmenter().fit(X, y)
+    plan = augmenter.cell_sources(400, random_state=0)
+    X_syn, _ = augmenter.sample(400, random_state=0)
+    assert (~plan.kept).any()
+    for j, column in enumerate(X.columns):
+        dropped = ~plan.kept[:, j]
+        real = set(_as_text(X[[column]])[column])
+        assert set(_as_text(X_syn.loc[dropped, [column]])[column]) <= real
+        expected = X[column].iloc[plan.sources[:, j]].reset_index(drop=True)
+        pd.testing.assert_series_equal(X_syn[column], expected)
+    # dropped cells are drawn independently of the bootstrapped row, so most differ from it
+    own = np.repeat(plan.rows[:, None], X.shape[1], axis=1)
+    assert (plan.sources[~plan.kept] != own[~plan.kept]).mean() > 0.9
+
+
+@pytest.mark.parametrize("stratify", [True, False])
+def test_tableaugment_kept_cells_and_label_come_from_one_real_row(stratify, data_dir):
+    X, y = load_table("Fitness_Club", data_dir)
+    augmenter = TableAugmentAugmenter(rows_per_table=50, stratify=stratify).fit(X, y)
+    X_syn, y_syn = augmenter.sample(200, random_state=0)
+    plan = augmenter.cell_sources(200, random_state=0)
+    assert (y_syn.to_numpy() == y.to_numpy()[plan.rows]).all()
+    real = _as_text(pd.concat([X, y], axis=1))
+    synthetic = _as_text(pd.concat([X_syn, y_syn], axis=1))
+    for table in np.unique(plan.table):
+        rows = plan.table == table
+        columns = [*X.columns[plan.kept[rows][0]], y.name]
+        matched = synthetic.loc[rows, columns].merge(real[columns].drop_duplicates(), how="left",
+                                                     on=columns, indicator=True)
+        assert (matched["_merge"] == "both").all()
+
+
+def test_tableaugment_plain_bootstrap_is_reproducible():
+    X, y = load_table("wine", None)
+    augmenter = TableAugmentAugmenter(stratify=False).fit(X, y)
+    X_syn, y_syn = augmenter.sample(300, random_state=5)
+    X_again, y_again = augmenter.sample(300, random_state=5)
+    pd.testing.assert_frame_equal(X_syn, X_again)
+    pd.testing.assert_series_equal(y_syn, y_again)
+    assert not augmenter.sample(300, random_state=6)[0].equals(X_syn)
+    assert augmenter.sample(0, random_state=0)[0].dtypes.equals(X.dtypes)
+
+
+def test_tableaugment_rejects_empty_tables_and_infinite_cells():
+    X, y = load_table("wine", None, 30)
+    with pytest.raises(ValueError, match="X has 0 row"):
+        TableAugmentAugmenter().fit(X.iloc[:0], y.iloc[:0])
+    with pytest.raises(ValueError, match="no feature column"):
+        TableAugmentAugmenter().fit(X[[]], y)
+    broken = X.assign(alcohol=np.where(np.arange(30) == 3, np.inf, X["alcohol"]))
+    with pytest.raises(ValueError, match="'alcohol'.*infinite"):
+        TableAugmentAugmenter().fit(broken, y)
+    with pytest.raises(TypeError, match="DataFrame"):
+        TableAugmentAugmenter().fit(X.to_numpy(), y)

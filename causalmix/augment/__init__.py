@@ -16,6 +16,7 @@ AUGMENTERS: dict[str, str] = {
     "marginals": "causalmix.augment.statistical:MarginalsAugmenter",
     "copula": "causalmix.augment.statistical:GaussianCopulaAugmenter",
     "smote": "causalmix.augment.smote:SMOTEAugmenter",
+    "tableaugment": "causalmix.augment.tableaugment:TableAugmentAugmenter",
     "ctgan": "causalmix.augment.ctgan:CTGANAugmenter",
     "tabebm": "causalmix.augment.tabebm:TabEBMAugmenter",
 }

@@ -1,4 +1,4 @@
-"""SMOTE-family interpolation as a generator (stand-in for the paper's "TableAugment" baseline)."""
+"""SMOTE-family interpolation as a generator (a non-causal control)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from causalmix.augment.schema import TableSchema
 class SMOTEAugmenter(Augmenter):
     """Synthetic rows interpolated between same-class neighbours (imbalanced-learn).
 
-    The paper's "TableAugment" baseline could not be identified from public material; this is the
-    closest standard statistical augmenter. It uses SMOTE (Chawla et al., 2002) when all features
-    are numeric, SMOTE-NC when they are mixed and SMOTEN when all are categorical.
+    A standard statistical augmenter, run as a non-causal control (it stood in for the paper's
+    "TableAugment" baseline until ``causalmix.augment.tableaugment`` took that role). It uses SMOTE
+    (Chawla et al., 2002) when all features are numeric, SMOTE-NC when they are mixed and SMOTEN
+    when all are categorical.
 
     Unlike class balancing, ``sample(n)`` draws every class in proportion to its frequency in
     ``fit`` (largest-remainder rounding), each class interpolated among its own rows only. A class
