@@ -34,4 +34,4 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf book/_build book/_executed
+	rm -rf book/_build book/executed
