@@ -42,14 +42,11 @@ from causalmix.metrics.bootstrap import (
     verdict,
 )
 from causalmix.results import Results, load
+from causalmix.theme import NAMES  # display names of methods in the claims' text (one registry)
 
 BASELINE, FINETUNE, CAUSALMIX = "zero_shot", "finetune", "causalmix"
 #: Generators that add rows without causal structure: the controls for "causally structured".
 NON_CAUSAL_CONTROLS = ("marginals", "copula", "smote")
-#: Display names of methods in the claims' text.
-NAMES = {"causalmix": "CausalMixFT", "finetune": "plain fine-tuning", "zero_shot": "zero-shot",
-         "ctgan": "CTGAN", "tabebm": "TabEBM", "tableaugment": "TableAugment", "smote": "SMOTE",
-         "copula": "copula", "marginals": "marginals"}
 
 # --- Quoted from the paper (Bühler, Purucker, Hutter, arXiv 2601.04110). Never our results. ---
 PAPER_MEDIAN_IMPROVEMENT = {"causalmix": 0.12, "finetune": 0.10, "ctgan": -0.01, "tabebm": -0.04,
