@@ -108,6 +108,7 @@ def execute_page(page: Page, force: bool = False, threads: int | None = None) ->
         if threads:
             for variable in THREAD_VARIABLES:
                 env.setdefault(variable, str(threads))
+        env["MPLBACKEND"] = INLINE_BACKEND  # figures become outputs even where MPLBACKEND=Agg is exported
         try:
             result = subprocess.run(command, capture_output=True, text=True, timeout=page.timeout, env=env)
         except subprocess.TimeoutExpired:
@@ -115,6 +116,7 @@ def execute_page(page: Page, force: bool = False, threads: int | None = None) ->
         if result.returncode != 0:
             lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
             return page.name, "failed: " + (lines[-1] if lines else f"exit {result.returncode}") + kept
+        hide_parameters(partial)
         if page.title:
             set_title(partial, page.title)
         os.replace(partial, page.output)
@@ -124,6 +126,23 @@ def execute_page(page: Page, force: bool = False, threads: int | None = None) ->
     temporary_key.write_text(key)
     os.replace(temporary_key, key_file)
     return page.name, "executed"
+
+
+#: The kernel's matplotlib backend: figures as inline PNG outputs.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: Tags of the cells that set a page's parameters: the source's and the one papermill injects.
+PARAMETER_TAGS = ("parameters", "injected-parameters")
+
+
+def hide_parameters(notebook: Path) -> None:
+    """Tag ``notebook``'s parameter cells (the source's and papermill's injected one) ``hide-input``:
+    the book shows them collapsed, one click away, instead of opening the page with code."""
+    content = json.loads(notebook.read_text())
+    for cell in content["cells"]:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if any(tag in tags for tag in PARAMETER_TAGS) and "hide-input" not in tags:
+            tags.append("hide-input")
+    notebook.write_text(json.dumps(content, indent=1, ensure_ascii=False) + "\n")
 
 
 def set_title(notebook: Path, title: str) -> None:

@@ -1,0 +1,148 @@
+"""What a book page shows besides figures: formatted tables, the provenance block and downloads.
+
+- :func:`format_table` / :func:`table`: numbers as a reader wants them (percentages with two
+  decimals, CIs as ``[low, high]``, method ids as display names), in a horizontal scroll
+  container so that a wide table never runs off the page;
+- :func:`provenance_block`: :func:`causalmix.provenance.provenance` folded into a collapsed
+  ``<details>`` block for the end of a page (the untrained-model warning stays visible);
+- :func:`download`: the table behind a page's main figure written as a CSV file under
+  ``book/executed/data/`` and linked with a ``{download}`` role, which Sphinx copies into the book.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from causalmix.theme import name
+
+REPO = Path(__file__).resolve().parents[1]
+#: Where pages write their CSV files; the book's source folder is ``book/``.
+DATA_DIR = REPO / "book" / "executed" / "data"
+MISSING = "–"
+
+
+def _number(value, digits: int, percent: bool = False) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)) or value is pd.NA:
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)) and not percent:
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating, int, np.integer)):
+        return f"{value:,.{2 if percent else digits}f}" + (" %" if percent else "")
+    return str(value)
+
+
+def format_table(frame: pd.DataFrame | pd.Series, percent=(), ci=None, digits: int = 3,
+                 columns=None, rename: dict | None = None, method_names: bool = True,
+                 ci_label: str = "CI") -> pd.DataFrame:
+    """``frame`` as strings for display.
+
+    ``percent``: columns in % units, shown with two decimals and "%"; ``ci``: ``(low, high)``
+    column names, merged into one column ``ci_label`` shown as ``[low, high]`` (in % when ``low`` is in
+    ``percent``), placed where ``low`` was; other numbers with ``digits`` decimals, integers with
+    thousands separators, missing values as "–". ``columns``: the columns kept, in order (after
+    the CI merge, before ``rename``). ``method_names``: method ids in the index or in a "method"
+    column become display names (:func:`causalmix.theme.name`).
+    """
+    frame = frame.to_frame() if isinstance(frame, pd.Series) else frame.copy()
+    percent = set(percent)
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        if ci and column == ci[1]:
+            continue
+        if ci and column == ci[0]:
+            low, high = ci
+            in_percent = low in percent
+            out[ci_label] = [f"[{_number(a, digits, in_percent).removesuffix(' %')}, {_number(b, digits, in_percent)}]"
+                         if pd.notna(a) and pd.notna(b) else MISSING
+                         for a, b in zip(frame[low], frame[high])]
+            continue
+        if column == "method" and method_names:
+            out[column] = frame[column].map(name)
+        else:
+            out[column] = [_number(v, digits, column in percent) for v in frame[column]]
+    if columns is not None:
+        out = out[list(columns)]
+    if method_names:
+        out.index = _method_index(out.index)
+    return out.rename(columns=rename or {})
+
+
+def _method_index(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        if "method" not in index.names:
+            return index
+        level = index.names.index("method")
+        return index.set_levels(index.levels[level].map(name), level=level, verify_integrity=False)
+    return index.map(name) if index.name == "method" else index
+
+
+def table_html(frame: pd.DataFrame, index: bool = True, escape: bool = True) -> str:
+    """HTML of an (already formatted) table inside a horizontal scroll container."""
+    body = frame.to_html(index=index, escape=escape, border=0, classes="dataframe causalmix-table", na_rep=MISSING)
+    return f'<div class="causalmix-table-wrapper" style="overflow-x:auto; max-width:100%">{body}</div>'
+
+
+def table(frame, index: bool = True, escape: bool = True, **formatting):
+    """A formatted, scrollable table for ``IPython.display.display`` (see :func:`format_table`)."""
+    from IPython.display import HTML
+
+    return HTML(table_html(format_table(frame, **formatting), index=index, escape=escape))
+
+
+def details(summary: str, body_html: str, open_: bool = False) -> str:
+    """A collapsed HTML block: ``summary`` as its one-line label, ``body_html`` inside."""
+    return (f"<details class=\"causalmix-details\"{' open' if open_ else ''}><summary><strong>"
+            f"{html.escape(summary)}</strong></summary>\n{body_html}\n</details>")
+
+
+def markdown_html(text: str) -> str:
+    """CommonMark with tables (the provenance blocks' Markdown) as HTML."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(text)
+
+
+def provenance_block(block: str):
+    """A :mod:`causalmix.provenance` Markdown block as a collapsed HTML block for the end of a
+    page, titled by the block's bold first line; the untrained-model warning stays outside it."""
+    from IPython.display import HTML
+
+    from causalmix.provenance import UNTRAINED_WARNING
+
+    warning = UNTRAINED_WARNING in block
+    block = block.replace(UNTRAINED_WARNING, "").strip()
+    lines = block.splitlines()
+    title = "Provenance"
+    if lines and lines[0].startswith("**") and lines[0].endswith("**"):
+        title, lines = lines[0].strip("*"), lines[1:]
+    shown = markdown_html(UNTRAINED_WARNING) if warning else ""
+    return HTML(shown + details(title, markdown_html("\n".join(lines))))
+
+
+def untrained_warning(block: str):
+    """The untrained-model warning of a provenance block, for the top of a page (empty when the
+    numbers come from trained weights)."""
+    from IPython.display import Markdown
+
+    from causalmix.provenance import UNTRAINED_WARNING
+
+    return Markdown(UNTRAINED_WARNING if UNTRAINED_WARNING in block else "")
+
+
+def download(frame: pd.DataFrame, filename: str, what: str = "the numbers behind the figure"):
+    """Write ``frame`` (raw numbers, index included) to ``book/executed/data/<filename>`` and
+    return a Markdown link to it: a ``{download}`` role, which the book build copies into the
+    HTML (the page's Markdown outputs are parsed as MyST)."""
+    from IPython.display import Markdown
+
+    if Path(filename).name != filename or not filename.endswith(".csv"):
+        raise ValueError(f"filename must be a plain name ending in .csv, got {filename!r}")
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(DATA_DIR / filename)
+    return Markdown(f"{{download}}`Download {what} (CSV, {len(frame)} rows) </executed/data/{filename}>`")
