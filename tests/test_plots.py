@@ -59,7 +59,7 @@ def test_pair_plot_has_a_panel_per_source_and_a_color_per_class():
 def _curve(run_id, method, val):
     steps = np.arange(len(val)) * 5
     return pd.DataFrame({"run_id": run_id, "method": method, "step": steps, "train_loss": 1.0 / (steps + 1),
-                         "val_roc_auc": val, "test_roc_auc": val})
+                         "val_roc_auc": val, "val_log_loss": 1.0 - np.asarray(val), "test_roc_auc": val})
 
 
 def test_finetuning_curves_mark_the_selected_step():
