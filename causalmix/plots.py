@@ -1,4 +1,9 @@
-"""Figures for the book. Each function draws on a given (or new) matplotlib axis and returns it."""
+"""Figures for the book. Each function draws on a given (or new) matplotlib axis and returns it.
+
+Methods get their display name and colour from :mod:`causalmix.theme` (the same on every page);
+new figures are :data:`causalmix.theme.WIDTH` inches wide, the width of the book's text column
+(the notebooks call :func:`causalmix.theme.apply_theme` for fonts and resolution).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from causalmix.theme import PALETTE, WIDTH, color, name, order
+
 
 def _axis(ax, figsize=(5, 4)):
     return ax if ax is not None else plt.subplots(figsize=figsize)[1]
@@ -14,7 +21,7 @@ def _axis(ax, figsize=(5, 4)):
 
 def edge_probability_heatmap(probabilities: pd.DataFrame, ax=None, title: str | None = None):
     """Heatmap of ``P`` (nodes x nodes; row = cause, column = effect), values in [0, 1]."""
-    ax = _axis(ax, figsize=(0.35 * len(probabilities) + 2.5, 0.35 * len(probabilities) + 2))
+    ax = _axis(ax, figsize=(min(WIDTH, 0.4 * len(probabilities) + 3), min(WIDTH, 0.4 * len(probabilities) + 2.5)))
     image = ax.imshow(probabilities.to_numpy(dtype=float), vmin=0, vmax=1, cmap="viridis")
     labels = [str(n) for n in probabilities.index]
     ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
@@ -34,7 +41,7 @@ def draw_dag(dag: nx.DiGraph, ax=None, highlight=None, title: str | None = None,
     """
     ax = _axis(ax, figsize=(5, 5))
     pos = pos or nx.circular_layout(sorted(dag.nodes, key=str))
-    colors = ["tab:orange" if node == highlight else "tab:blue" for node in dag.nodes]
+    colors = [PALETTE[1] if node == highlight else PALETTE[0] for node in dag.nodes]
     widths = [1 + 2 * dag.edges[e].get("weight", 0.5) for e in dag.edges]
     nx.draw_networkx_nodes(dag, pos, ax=ax, node_color=colors, node_size=220, alpha=0.9)
     nx.draw_networkx_labels(dag, pos, ax=ax, font_size=7,
@@ -49,28 +56,30 @@ def draw_dag(dag: nx.DiGraph, ax=None, highlight=None, title: str | None = None,
 
 def real_vs_synthetic_marginals(real: pd.DataFrame, synthetic: dict[str, pd.DataFrame],
                                 columns: list[str], ncols: int = 4):
-    """One panel per column: real vs each generator's synthetic marginal (hist or bar shares)."""
+    """One panel per column: real vs each generator's synthetic marginal (hist or bar shares), in
+    each generator's colour (:mod:`causalmix.theme`)."""
     nrows = int(np.ceil(len(columns) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH, 2.4 * nrows + 0.6), squeeze=False)
     frames = {"real": real, **synthetic}
     for ax, column in zip(axes.flat, columns):
         values = real[column]
         if isinstance(values.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(values):
-            shares = pd.DataFrame({name: frame[column].astype(str).value_counts(normalize=True)
-                                   for name, frame in frames.items()}).fillna(0)
-            shares.head(12).plot.bar(ax=ax, width=0.8, legend=False)
-            ax.tick_params(axis="x", labelsize=6)
+            shares = pd.DataFrame({source: frame[column].astype(str).value_counts(normalize=True)
+                                   for source, frame in frames.items()}).fillna(0).head(12)
+            shares.plot.bar(ax=ax, width=0.8, legend=False, color=[color(c) for c in shares.columns])
+            ax.tick_params(axis="x", labelsize=8)
         else:
             bins = np.histogram_bin_edges(values.dropna(), bins=20)
-            for name, frame in frames.items():
+            for source, frame in frames.items():
                 ax.hist(frame[column].dropna(), bins=bins, density=True, histtype="step",
-                        linewidth=1.5, label=name)
-        ax.set_title(str(column)[:30], fontsize=8)
+                        linewidth=1.8 if source == "real" else 1.4, color=color(source), label=name(source))
+        ax.set_title(str(column)[:30], fontsize=10)
+        ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(columns):]:
         ax.set_axis_off()
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=len(frames), bbox_to_anchor=(0.5, 1.02))
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (2.4 * nrows + 0.6)))
+    fig.legend(handles, labels, loc="upper center", ncol=len(frames), bbox_to_anchor=(0.5, 1.0))
     return fig
 
 
@@ -79,20 +88,21 @@ def pair_plot(real: pd.DataFrame, synthetic: dict[str, pd.DataFrame], x: str, y:
     """Scatter of two numeric columns, one panel for the real rows and one per generator, colored
     by ``hue`` (e.g. the label column) when given; at most ``max_points`` points per panel."""
     frames = {"real": real, **synthetic}
-    fig, axes = plt.subplots(1, len(frames), figsize=(3.2 * len(frames), 3.0), sharex=True, sharey=True,
+    fig, axes = plt.subplots(1, len(frames), figsize=(WIDTH, WIDTH / len(frames) + 0.9), sharex=True, sharey=True,
                              squeeze=False)
     levels = sorted(real[hue].astype(str).unique()) if hue else [None]
-    colors = dict(zip(levels, plt.cm.tab10.colors))
-    for ax, (name, frame) in zip(axes.flat, frames.items()):
+    colors = dict(zip(levels, PALETTE))
+    for ax, (source, frame) in zip(axes.flat, frames.items()):
         frame = frame.sample(min(len(frame), max_points), random_state=random_state)
         for level in levels:
             part = frame if level is None else frame[frame[hue].astype(str) == level]
             ax.scatter(part[x], part[y], s=6, alpha=0.6, color=colors[level], label=level)
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel(str(x)[:25], fontsize=8)
-    axes.flat[0].set_ylabel(str(y)[:25], fontsize=8)
+        ax.set_title(name(source), fontsize=11, color=color(source))
+        ax.set_xlabel(str(x)[:25], fontsize=9)
+        ax.tick_params(labelsize=8)
+    axes.flat[0].set_ylabel(str(y)[:25], fontsize=9)
     if hue:
-        axes.flat[-1].legend(title=str(hue), fontsize=7, markerscale=2)
+        axes.flat[-1].legend(title=str(hue), fontsize=8, markerscale=2)
     fig.tight_layout()
     return fig
 
@@ -107,47 +117,54 @@ def finetuning_curves(curves: pd.DataFrame, metric: str = "roc_auc"):
         raise ValueError("curves hold several runs of a method; filter to one dataset, fold, n_train and seed.")
     panels = [("train_loss", "train loss (nats)"), (f"val_{metric}", f"validation {metric}"),
               (f"test_{metric}", f"test {metric}")]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
-    for color, (method, curve) in zip(plt.cm.tab10.colors, curves.groupby("method", sort=True)):
-        curve = curve.sort_values("step")
+    fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 3.6))
+    for method in order(curves["method"].unique()):
+        curve = curves[curves["method"] == method].sort_values("step")
         selected = early_stopping_gap(curve, metric)["selected_step"]
         for ax, (column, label) in zip(axes, panels):
             points = curve[["step", column]].dropna()
-            ax.plot(points["step"], points[column], marker="o", markersize=3, color=color, label=method)
-            ax.axvline(selected, color=color, linestyle=":", linewidth=1)
+            ax.plot(points["step"], points[column], marker="o", markersize=3, color=color(method), label=name(method))
+            ax.axvline(selected, color=color(method), linestyle=":", linewidth=1.2)
             ax.set_xlabel("step")
-            ax.set_title(label, fontsize=10)
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+            ax.set_title(label, fontsize=12)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 0.88))
+    fig.legend(handles, labels, loc="upper center", ncol=len(labels), bbox_to_anchor=(0.5, 1.0))
     return fig
 
 
 def score_distributions(runs: pd.DataFrame, column: str, ax=None, reference: float | None = 0.0):
     """Box plot per method of ``column`` (e.g. the normalised score, one value per task) with the
     tasks as jittered points; a dashed line at ``reference`` (None: no line)."""
-    methods = sorted(runs["method"].unique())
-    ax = _axis(ax, figsize=(1.3 * len(methods) + 2, 3.6))
+    methods = order(runs["method"].unique())
+    ax = _axis(ax, figsize=(WIDTH, 4.0))
     values = [runs.loc[runs["method"] == m, column].dropna().to_numpy() for m in methods]
-    ax.boxplot(values, tick_labels=methods, showfliers=False)
+    boxes = ax.boxplot(values, tick_labels=[name(m) for m in methods], showfliers=False, patch_artist=True,
+                       medianprops={"color": "black", "linewidth": 1.6}, widths=0.55)
+    for box, method in zip(boxes["boxes"], methods):
+        box.set(facecolor=color(method), alpha=0.35, edgecolor=color(method))
     rng = np.random.default_rng(0)
-    for position, points in enumerate(values, start=1):
-        ax.scatter(position + rng.uniform(-0.15, 0.15, len(points)), points, s=8, alpha=0.5, color="tab:blue")
+    for position, (points, method) in enumerate(zip(values, methods), start=1):
+        ax.scatter(position + rng.uniform(-0.15, 0.15, len(points)), points, s=10, alpha=0.6, color=color(method),
+                   zorder=3)
     if reference is not None:
         ax.axhline(reference, color="0.4", linestyle="--", linewidth=1)
     ax.set_ylabel(column)
-    ax.tick_params(axis="x", rotation=30)
+    ax.tick_params(axis="x", rotation=20 if len(methods) > 4 else 0)
     return ax
 
 
 def win_rate_heatmap(table: pd.DataFrame, ax=None):
     """Heatmap of a pairwise win-rate table (row beats column), values annotated, in [0, 1]."""
-    ax = _axis(ax, figsize=(0.9 * len(table) + 2.5, 0.8 * len(table) + 1.5))
+    ax = _axis(ax, figsize=(min(WIDTH, 1.1 * len(table) + 4), min(WIDTH, 0.8 * len(table) + 2)))
     image = ax.imshow(table.to_numpy(dtype=float), vmin=0, vmax=1, cmap="RdBu")
-    ax.set_xticks(range(len(table.columns)), table.columns, rotation=45, ha="right")
-    ax.set_yticks(range(len(table.index)), table.index)
+    ax.set_xticks(range(len(table.columns)), [name(m) for m in table.columns], rotation=30, ha="right")
+    ax.set_yticks(range(len(table.index)), [name(m) for m in table.index])
+    ax.grid(False)
     for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
         if np.isfinite(value):
-            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=11,
+                    color="white" if abs(value - 0.5) > 0.3 else "black")
     ax.set_xlabel("loses to row")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="win rate of row")
     return ax
@@ -160,8 +177,8 @@ def fold_spread(variability: pd.DataFrame, methods: list[str], ax=None):
     """
     spread = variability["std"].unstack("method")[methods]
     spread.index = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in spread.index]
-    ax = _axis(ax, figsize=(max(5, 0.7 * len(spread) + 2), 3.6))
-    spread.plot.bar(ax=ax, width=0.8)
+    ax = _axis(ax, figsize=(WIDTH, 4.0))
+    spread.rename(columns=name).plot.bar(ax=ax, width=0.8, color=[color(m) for m in methods])
     ax.set_ylabel("std across folds")
     ax.tick_params(axis="x", rotation=45)
     return ax
@@ -172,15 +189,17 @@ def scarcity_curve(summary: pd.DataFrame, ax=None, reference: float | None = 0.0
 
     ``summary``: ``metrics.summarize(..., by=("method", "n_train"))`` output.
     """
-    ax = _axis(ax, figsize=(5.5, 3.6))
-    for method, part in summary.reset_index().groupby("method", sort=True):
-        part = part.sort_values("n_train")
+    ax = _axis(ax, figsize=(WIDTH, 4.2))
+    table = summary.reset_index()
+    for method in order(table["method"].unique()):
+        part = table[table["method"] == method].sort_values("n_train")
         n_train = part["n_train"].to_numpy(dtype=float)
-        line, = ax.plot(n_train, part["median"], marker="o", label=method)
-        ax.fill_between(n_train, part["ci_low"], part["ci_high"], alpha=0.2, color=line.get_color())
+        ax.plot(n_train, part["median"], marker="o", color=color(method), label=name(method))
+        ax.fill_between(n_train, part["ci_low"], part["ci_high"], alpha=0.2, color=color(method))
     if reference is not None:
         ax.axhline(reference, color="0.4", linestyle="--", linewidth=1)
     ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(table["n_train"].unique()), [str(int(n)) for n in sorted(table["n_train"].unique())])
     ax.set_xlabel("n_train (scarce rows)")
-    ax.legend(fontsize=8)
+    ax.legend()
     return ax

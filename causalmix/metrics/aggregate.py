@@ -136,12 +136,17 @@ def plot_critical_difference(runs: pd.DataFrame, metric: str, alpha: float = 0.0
     import matplotlib.pyplot as plt
     import scikit_posthocs
 
+    from causalmix.theme import WIDTH, color, name  # plotting only: the metrics stay free of it
+
     rank_table = ranks(runs, metric, keys)
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 0.4 * rank_table.shape[1] + 1.2))
+        _, ax = plt.subplots(figsize=(WIDTH, 0.45 * rank_table.shape[1] + 1.6))
+    average = rank_table.mean().rename(index=name)
+    significance = nemenyi_test(runs, metric, keys).rename(index=name, columns=name)
     scikit_posthocs.critical_difference_diagram(
-        rank_table.mean(), nemenyi_test(runs, metric, keys), alpha=alpha, ax=ax,
+        average, significance, alpha=alpha, ax=ax,
         cd=critical_difference(rank_table.shape[1], rank_table.shape[0], alpha),
+        color_palette={name(m): color(m) for m in rank_table.columns},
         label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}")
     ax.set_title(f"Average rank by {metric} over {rank_table.shape[0]} tasks (Nemenyi, alpha={alpha})",
                  pad=22)  # above the CD bar and its label

@@ -129,10 +129,12 @@ def plot_shift(comparison: ShiftComparison, methods=None):
     each shift split, with CIs. Returns the matplotlib Figure."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    from causalmix.theme import PALETTE, WIDTH, name  # plotting only: the metrics stay free of it
+
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 4.2))
     panels = ((axes[0], comparison.scores, comparison.metric),
               (axes[1], comparison.drops, f"drop in {comparison.metric} (i.i.d. - shift)"))
-    colors = {split: f"C{i}" for i, split in
+    colors = {split: PALETTE[i % len(PALETTE)] for i, split in
               enumerate(dict.fromkeys(comparison.scores.index.get_level_values("split")))}
     for ax, table, label in panels:
         splits = list(dict.fromkeys(table.index.get_level_values("split")))
@@ -143,7 +145,7 @@ def plot_shift(comparison: ShiftComparison, methods=None):
             x = np.arange(len(names)) + (i - (len(splits) - 1) / 2) * width
             error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
             ax.errorbar(x, part["mean"], yerr=error, fmt="o", capsize=3, label=split, color=colors[split])
-        ax.set_xticks(np.arange(len(names)), names, rotation=20)
+        ax.set_xticks(np.arange(len(names)), [name(m).replace(" (", "\n(") for m in names], rotation=0)
         ax.set_ylabel(label)
     axes[1].axhline(0, color="grey", lw=0.8)
     handles, labels = axes[0].get_legend_handles_labels()
