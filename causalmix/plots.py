@@ -176,11 +176,19 @@ def fold_spread(variability: pd.DataFrame, methods: list[str], ax=None):
     ``variability``: ``metrics.fold_variability`` output indexed by (method, dataset[, ...]).
     """
     spread = variability["std"].unstack("method")[methods]
-    spread.index = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in spread.index]
-    ax = _axis(ax, figsize=(WIDTH, 4.0))
+    if isinstance(spread.index, pd.MultiIndex):  # label by the levels that vary (e.g. n_train only when several)
+        varying = [level for level in range(spread.index.nlevels)
+                   if level == 0 or spread.index.get_level_values(level).nunique() > 1]
+        spread.index = [" / ".join(str(i[level]) for level in varying) for i in spread.index]
+    else:
+        spread.index = spread.index.map(str)
+    ax = _axis(ax, figsize=(WIDTH, 4.5))
     spread.rename(columns=name).plot.bar(ax=ax, width=0.8, color=[color(m) for m in methods])
     ax.set_ylabel("std across folds")
-    ax.tick_params(axis="x", rotation=45)
+    ax.set_xlabel("")
+    ax.legend(title=None)
+    ax.set_xticks(range(len(spread)), spread.index, rotation=60, ha="right", rotation_mode="anchor",
+                  fontsize=10 if len(spread) > 12 else None)
     return ax
 
 

@@ -148,6 +148,7 @@ def plot_critical_difference(runs: pd.DataFrame, metric: str, alpha: float = 0.0
         cd=critical_difference(rank_table.shape[1], rank_table.shape[0], alpha),
         color_palette={name(m): color(m) for m in rank_table.columns},
         label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}")
+    ax.grid(False)
     ax.set_title(f"Average rank by {metric} over {rank_table.shape[0]} tasks (Nemenyi, alpha={alpha})",
-                 pad=22)  # above the CD bar and its label
+                 pad=30)  # above the CD bar and its label
     return ax.figure
