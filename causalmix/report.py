@@ -44,21 +44,29 @@ def format_table(frame: pd.DataFrame | pd.Series, percent=(), ci=None, digits: i
 
     ``percent``: columns in % units, shown with two decimals and "%"; ``ci``: ``(low, high)``
     column names, merged into one column ``ci_label`` shown as ``[low, high]`` (in % when ``low`` is in
-    ``percent``), placed where ``low`` was; other numbers with ``digits`` decimals, integers with
+    ``percent``), placed where ``low`` was; several pairs, or ``"auto"`` for every ``<x>ci_low`` /
+    ``<x>ci_high`` pair (each merged into ``"<x> CI"``); other numbers with ``digits`` decimals, integers with
     thousands separators, missing values as "–". ``columns``: the columns kept, in order (after
     the CI merge, before ``rename``). ``method_names``: method ids in the index or in a "method"
     column become display names (:func:`causalmix.theme.name`).
     """
     frame = frame.to_frame() if isinstance(frame, pd.Series) else frame.copy()
     percent = set(percent)
+    pairs = [] if not ci else [tuple(ci)] if isinstance(ci[0], str) else [tuple(pair) for pair in ci]
+    if ci == "auto":  # every "<x>ci_low" column with its "<x>ci_high"
+        pairs = [(c, c.replace("ci_low", "ci_high")) for c in frame.columns
+                 if str(c).endswith("ci_low") and c.replace("ci_low", "ci_high") in frame.columns]
+    lows = {low: (low, high) for low, high in pairs}
+    highs = {high for _, high in pairs}
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
-        if ci and column == ci[1]:
+        if column in highs:
             continue
-        if ci and column == ci[0]:
-            low, high = ci
+        if column in lows:
+            low, high = lows[column]
             in_percent = low in percent
-            out[ci_label] = [f"[{_number(a, digits, in_percent).removesuffix(' %')}, {_number(b, digits, in_percent)}]"
+            label = ci_label if len(pairs) == 1 else (str(low).replace("ci_low", "").strip() + " " + ci_label).strip()
+            out[label] = [f"[{_number(a, digits, in_percent).removesuffix(' %')}, {_number(b, digits, in_percent)}]"
                          if pd.notna(a) and pd.notna(b) else MISSING
                          for a, b in zip(frame[low], frame[high])]
             continue
@@ -73,18 +81,22 @@ def format_table(frame: pd.DataFrame | pd.Series, percent=(), ci=None, digits: i
     return out.rename(columns=rename or {})
 
 
+#: Index names whose values are method ids.
+METHOD_LEVELS = ("method", "rival", "generator")
+
+
 def _method_index(index: pd.Index) -> pd.Index:
     if isinstance(index, pd.MultiIndex):
-        if "method" not in index.names:
-            return index
-        level = index.names.index("method")
-        return index.set_levels(index.levels[level].map(name), level=level, verify_integrity=False)
-    return index.map(name) if index.name == "method" else index
+        for level, level_name in enumerate(index.names):
+            if level_name in METHOD_LEVELS:
+                index = index.set_levels(index.levels[level].map(name), level=level, verify_integrity=False)
+        return index
+    return index.map(name) if index.name in METHOD_LEVELS else index
 
 
 def table_html(frame: pd.DataFrame, index: bool = True, escape: bool = True) -> str:
     """HTML of an (already formatted) table inside a horizontal scroll container."""
-    body = frame.to_html(index=index, escape=escape, border=0, classes="dataframe causalmix-table", na_rep=MISSING)
+    body = frame.to_html(index=index, escape=escape, border=0, classes="causalmix-table", na_rep=MISSING)
     return f'<div class="causalmix-table-wrapper" style="overflow-x:auto; max-width:100%">{body}</div>'
 
 
@@ -125,14 +137,15 @@ def provenance_block(block: str):
     return HTML(shown + details(title, markdown_html("\n".join(lines))))
 
 
-def untrained_warning(block: str):
-    """The untrained-model warning of a provenance block, for the top of a page (empty when the
-    numbers come from trained weights)."""
-    from IPython.display import Markdown
+def warn_if_untrained(block: str) -> None:
+    """Display the untrained-model warning of a provenance block, for the top of a page (nothing
+    when the numbers come from trained weights)."""
+    from IPython.display import Markdown, display
 
     from causalmix.provenance import UNTRAINED_WARNING
 
-    return Markdown(UNTRAINED_WARNING if UNTRAINED_WARNING in block else "")
+    if UNTRAINED_WARNING in block:
+        display(Markdown(UNTRAINED_WARNING))
 
 
 def download(frame: pd.DataFrame, filename: str, what: str = "the numbers behind the figure"):
