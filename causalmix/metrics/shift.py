@@ -125,13 +125,13 @@ def compare_shift(runs: pd.DataFrame, metric: str = "roc_auc", reference: str = 
 
 
 def plot_shift(comparison: ShiftComparison, methods=None):
-    """Two panels: mean score per method under each split, and the mean drop per method under
-    each shift split, with CIs. Returns the matplotlib Figure."""
+    """Two panels, one above the other: mean score per method under each split, and the mean drop
+    per method under each shift split, with CIs. Returns the matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     from causalmix.theme import PALETTE, WIDTH, name  # plotting only: the metrics stay free of it
 
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 4.2))
+    fig, axes = plt.subplots(2, 1, figsize=(WIDTH, 7.5), sharex=True)
     panels = ((axes[0], comparison.scores, comparison.metric),
               (axes[1], comparison.drops, f"drop in {comparison.metric} (i.i.d. - shift)"))
     colors = {split: PALETTE[i % len(PALETTE)] for i, split in
@@ -146,9 +146,10 @@ def plot_shift(comparison: ShiftComparison, methods=None):
             error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
             ax.errorbar(x, part["mean"], yerr=error, fmt="o", capsize=3, label=split, color=colors[split])
         ax.set_xticks(np.arange(len(names)), [name(m).replace(" (", "\n(") for m in names], rotation=0)
+        ax.tick_params(axis="x", labelbottom=True)
         ax.set_ylabel(label)
     axes[1].axhline(0, color="grey", lw=0.8)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, title="split", loc="upper center", ncol=len(labels), frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 0.86))
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     return fig
