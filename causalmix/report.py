@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import numpy as np
@@ -134,7 +135,8 @@ def provenance_block(block: str):
     if lines and lines[0].startswith("**") and lines[0].endswith("**"):
         title, lines = lines[0].strip("*"), lines[1:]
     shown = markdown_html(UNTRAINED_WARNING) if warning else ""
-    return HTML(shown + details(title, markdown_html("\n".join(lines))))
+    body = re.sub(r"<thead>\s*<tr>\s*(<th></th>\s*)+</tr>\s*</thead>\s*", "", markdown_html("\n".join(lines)))
+    return HTML(shown + details(title, body))  # the key-value table's empty header row dropped
 
 
 def warn_if_untrained(block: str) -> None:
