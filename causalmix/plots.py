@@ -67,6 +67,7 @@ def real_vs_synthetic_marginals(real: pd.DataFrame, synthetic: dict[str, pd.Data
             shares = pd.DataFrame({source: frame[column].astype(str).value_counts(normalize=True)
                                    for source, frame in frames.items()}).fillna(0).head(12)
             shares.plot.bar(ax=ax, width=0.8, legend=False, color=[color(c) for c in shares.columns])
+            ax.set_xlabel("")
             ax.tick_params(axis="x", labelsize=8)
         else:
             bins = np.histogram_bin_edges(values.dropna(), bins=20)

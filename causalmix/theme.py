@@ -33,8 +33,9 @@ NAMES: dict[str, str] = {method: name for method, (name, _) in METHODS.items()}
 COLORS: dict[str, str] = {method: colour for method, (_, colour) in METHODS.items()}
 #: Colours for anything outside the registry (picked by a stable hash of its name).
 _SPARE = ("#17BECF", "#AEC7E8", "#FF9896", "#98DF8A", "#C5B0D5", "#C49C94", "#F7B6D2", "#DBDB8D")
-#: Colours of categories that are not methods (e.g. shift splits, classes).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
+#: Colours of categories that are not methods (shift splits, classes, DAG nodes): ColorBrewer's
+#: Dark2, so that a class is not mistaken for the method drawn in the same panel.
+PALETTE = ("#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#E6AB02", "#A6761D", "#666666")
 
 #: Full page width, in inches, at :data:`DPI` (the book scales figures down to the text width).
 WIDTH = 10.0
