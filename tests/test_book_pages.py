@@ -52,6 +52,10 @@ def test_a_notebook_that_runs_replaces_the_page_and_its_key(tmp_path):
     assert execute_page(page, force=True) == ("ok", "executed")
     executed = json.loads(page.output.read_text())
     assert executed["cells"][0]["source"][0] == "# Forty-two\n"
+    parameter_cells = [cell for cell in executed["cells"]
+                       if {"parameters", "injected-parameters"} & set(cell["metadata"].get("tags", []))]
+    assert len(parameter_cells) == 2                            # the source's and papermill's
+    assert all("hide-input" in cell["metadata"]["tags"] for cell in parameter_cells)  # collapsed in the book
     assert any("42" in "".join(o.get("text", "")) for cell in executed["cells"] for o in cell.get("outputs", []))
     assert page.output.with_suffix(".key").read_text() == page.key()
     assert sorted(p.name for p in page.output.parent.iterdir()) == ["ok.ipynb", "ok.key"]
