@@ -24,6 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 #: Where pages write their CSV files; the book's source folder is ``book/``.
 DATA_DIR = REPO / "book" / "executed" / "data"
 MISSING = "–"
+#: Non-breaking spaces keep "2.60 %" and "[low, high]" on one line in narrow columns.
+NBSP = "\u00a0"
+PERCENT = NBSP + "%"
 
 
 def _number(value, digits: int, percent: bool = False) -> str:
@@ -34,7 +37,9 @@ def _number(value, digits: int, percent: bool = False) -> str:
     if isinstance(value, (int, np.integer)) and not percent:
         return f"{int(value):,}"
     if isinstance(value, (float, np.floating, int, np.integer)):
-        return f"{value:,.{2 if percent else digits}f}" + (" %" if percent else "")
+        decimals = 2 if percent else digits
+        value = round(float(value), decimals) + 0.0  # no "-0.00"
+        return f"{value:,.{decimals}f}" + (PERCENT if percent else "")
     return str(value)
 
 
@@ -67,7 +72,7 @@ def format_table(frame: pd.DataFrame | pd.Series, percent=(), ci=None, digits: i
             low, high = lows[column]
             in_percent = low in percent
             label = ci_label if len(pairs) == 1 else (str(low).replace("ci_low", "").strip() + " " + ci_label).strip()
-            out[label] = [f"[{_number(a, digits, in_percent).removesuffix(' %')}, {_number(b, digits, in_percent)}]"
+            out[label] = [f"[{_number(a, digits, in_percent).removesuffix(PERCENT)},{NBSP}{_number(b, digits, in_percent)}]"
                          if pd.notna(a) and pd.notna(b) else MISSING
                          for a, b in zip(frame[low], frame[high])]
             continue

@@ -25,7 +25,8 @@ def test_format_table_percent_ci_and_names():
                                 ci_label="95 % CI")
     assert list(table.columns) == ["median", "95 % CI", "n"]
     assert list(table.index) == ["CausalMixFT", "plain fine-tuning"]
-    assert table.loc["CausalMixFT"].tolist() == ["0.12 %", "[-0.50, 1.00 %]", "12"]
+    assert [v.replace(report.NBSP, " ") for v in table.loc["CausalMixFT"]] == ["0.12 %", "[-0.50, 1.00 %]", "12"]
+    assert report.format_table(pd.DataFrame({"x": [-0.0004]}), digits=3)["x"].tolist() == ["0.000"]  # no "-0.000"
     assert table.loc["plain fine-tuning", "95 % CI"] == report.MISSING
 
 
