@@ -245,11 +245,11 @@ def check_median_improvement(context: ClaimContext) -> Evidence:
     runs = context.runs
     table = _paired(runs, list(dict.fromkeys(runs["method"])))
     ours, claim_verdict, why, details, p_value = _best_against_others(
-        context, table, _median_difference, "median", " pp")
+        context, table, _median_difference, "median", " pp", digits=3)
     summary = metrics.summarize(runs, "normalized", confidence=context.confidence,
                                 n_resamples=context.n_resamples, random_state=context.random_state)
     own = summary.loc[CAUSALMIX]
-    ours = (f"median {own['median']:+.2f} % [{own['ci_low']:+.2f}, {own['ci_high']:+.2f}]; " + ours)
+    ours = (f"median {own['median']:+.3f} % [{own['ci_low']:+.3f}, {own['ci_high']:+.3f}]; " + ours)
     details = details.join(summary[["median", "ci_low", "ci_high"]].add_prefix("rival "), how="left")
     return Evidence(ours, claim_verdict, why, details, p_value)
 
@@ -335,8 +335,10 @@ def check_small_data_stability(context: ClaimContext) -> Evidence:
                      "verdict": parts[-1], "datasets": estimate.n_datasets})
     details = pd.DataFrame(rows).set_index("reference")
     first = details.loc[FINETUNE]
+    interval = (f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}]" if np.isfinite(first["ci_high"])
+                else "(no CI)")
     ours = (f"n_train = {smallest}: std ratio vs fine-tuning {first['std ratio CausalMixFT / reference']:.3f} "
-            f"[{first['ci_low']:.3f}, {first['ci_high']:.3f}] ({int(first['datasets'])} datasets)")
+            f"{interval} ({int(first['datasets'])} datasets)")
     p_value = float(details["p"].max()) if details["p"].notna().all() else np.nan
     stabilises = parts[0]
     if stabilises == NOT_TESTABLE:
