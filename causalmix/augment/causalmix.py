@@ -86,6 +86,7 @@ from causalmix.augment.scm import MECHANISMS, draw, fit_scms
 from causalmix.augment.schema import is_categorical_column
 from causalmix.augment.statistical import (MISSING_LEVEL, from_normal_scores, normal_scores,
                                            restore_categorical, restore_numeric)
+from causalmix.validation import check_finite
 
 RARE_LEVEL = "__rare__"
 TARGET_NODE = "__target__"
@@ -434,6 +435,7 @@ def _validated(X, y) -> tuple[pd.DataFrame, pd.Series]:
         raise ValueError("X has no columns.")
     if X.columns.duplicated().any():
         raise ValueError(f"X has duplicate column names {X.columns[X.columns.duplicated()].tolist()}.")
+    check_finite(X, "X")  # +-inf would be propagated into synthetic rows
     if y.isna().any():
         raise ValueError(f"y has {int(y.isna().sum())} missing label(s).")
     if y.nunique() < 2:

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from causalmix.validation import check_finite
+
 #: Code of a missing categorical value (the pandas convention).
 MISSING_CODE = -1
 
@@ -54,6 +56,7 @@ class TableSchema:
         if X.columns.has_duplicates:
             raise ValueError(f"X has duplicate column names "
                              f"{X.columns[X.columns.duplicated()].unique().tolist()}.")
+        check_finite(X, "X")  # +-inf would be copied into synthetic rows
         y = pd.Series(y)
         if len(y) != len(X):
             raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")

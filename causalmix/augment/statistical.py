@@ -9,6 +9,7 @@ from scipy import stats
 
 from causalmix.augment.base import Augmenter
 from causalmix.augment.schema import is_categorical_column
+from causalmix.validation import check_finite
 
 MISSING_LEVEL = "__missing__"
 _LABEL = "__label__"
@@ -161,6 +162,7 @@ def _validated(X, y) -> tuple[pd.DataFrame, pd.Series]:
         raise ValueError(f"X and y need the same, non-zero number of rows; got {len(X)} and {len(y)}.")
     if y.isna().any():
         raise ValueError(f"y has {int(y.isna().sum())} missing label(s).")
+    check_finite(X, "X")  # +-inf would be copied into synthetic rows
     return X.reset_index(drop=True), y.reset_index(drop=True)
 
 
