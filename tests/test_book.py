@@ -55,38 +55,77 @@ def test_pages_have_no_traceback_and_no_external_resources(built_book):
             assert marker not in text, (page, marker)
 
 
+#: What a reader must see on every page at 1300 px, checked in the browser; ``overflow`` lists
+#: elements that stick out of the article column outside an explicit scroll container.
+READER_VIEW_JS = """
+const article = document.querySelector('article.bd-article') || document.querySelector('main');
+const right = article.getBoundingClientRect().right;
+const scrolls = e => { for (let p = e.parentElement; p && p !== article; p = p.parentElement) {
+    if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return true; } return false; };
+const overflow = Array.from(article.querySelectorAll('*')).filter(e => {
+    const r = e.getBoundingClientRect(); return r.width > 0 && r.right > right + 1 && !scrolls(e); })
+    .slice(0, 5).map(e => e.tagName + '.' + e.className);
+const images = Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
+const inputs = Array.from(document.querySelectorAll('details.above-input'));
+const shownCode = inputs.filter(d => d.open).length;
+const rawText = Array.from(document.querySelectorAll('.cell_output .output.text_plain, .cell_output .output.stream'))
+    .map(e => e.innerText.slice(0, 80));
+return {overflow, images, inputs: inputs.length, shownCode, rawText, text: document.body.innerText,
+        links: Array.from(document.links).map(a => a.href)};
+"""
+
+
 @pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian chromium/chromium-driver not installed")
-def test_headless_chromium_sees_images_and_working_links(built_book):
+def test_headless_chromium_sees_what_a_reader_should(built_book):
+    """At 1300 px: no horizontal overflow of the article column, every image loaded, code inputs
+    hidden with a working toggle, no traceback or raw text output, no broken internal link. One
+    screenshot per page goes to a temporary folder, kept (and named) when the test fails."""
+    import tempfile
+
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                 "--disable-sync"):
+                 "--disable-sync", "--window-size=1300,1000"):
         options.add_argument(flag)
+    screenshots = Path(tempfile.mkdtemp(prefix="causalmix-book-screenshots-"))
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    problems = []
     try:
         for page in _pages(built_book):
             driver.get(page.as_uri())
             WebDriverWait(driver, 30).until(
                 lambda d: d.execute_script("return document.readyState") == "complete")
-            images = driver.execute_script(
-                "return Array.from(document.images).map(i => [i.src, i.complete && i.naturalWidth > 0])")
-            broken = [src for src, ok in images if not ok]
-            assert not broken, (page.name, broken)
-            body = driver.execute_script("return document.body.innerText")
-            assert "Traceback (most recent call last)" not in body, page.name
-            links = driver.execute_script("return Array.from(document.links).map(a => a.href)")
-            for href in links:
-                url, _ = urldefrag(href)
-                parsed = urlparse(url)
-                if parsed.scheme == "file":
-                    assert Path(parsed.path).exists(), (page.name, href)
+            view = driver.execute_script(READER_VIEW_JS)
+            driver.save_screenshot(str(screenshots / f"{page.stem}.png"))
+            name = page.relative_to(built_book).as_posix()
+            problems += [f"{name}: overflows the column: {view['overflow']}"] if view["overflow"] else []
+            problems += [f"{name}: images not loaded: {view['images']}"] if view["images"] else []
+            problems += [f"{name}: {view['shownCode']} code inputs shown by default"] if view["shownCode"] else []
+            problems += [f"{name}: raw text output: {view['rawText']}"] if view["rawText"] else []
+            if "Traceback (most recent call last)" in view["text"]:
+                problems.append(f"{name}: a traceback")
+            for href in view["links"]:
+                parsed = urlparse(urldefrag(href)[0])
+                if parsed.scheme == "file" and not Path(parsed.path).exists():
+                    problems.append(f"{name}: broken link {href}")
+            if view["inputs"]:
+                toggle = driver.find_elements(By.CSS_SELECTOR, "details.above-input > summary")[0]
+                driver.execute_script("arguments[0].scrollIntoView();", toggle)
+                toggle.click()
+                opened = driver.execute_script(
+                    "const d = document.querySelector('details.above-input');"
+                    "return d.open && d.querySelector('pre').getBoundingClientRect().height > 0;")
+                problems += [] if opened else [f"{name}: the code toggle does not show the code"]
     finally:
         driver.quit()
+    assert not problems, f"screenshots in {screenshots}:\n" + "\n".join(problems)
+    shutil.rmtree(screenshots)
 
 
 def test_every_results_folder_a_page_reads_comes_from_a_listed_experiment():
