@@ -186,9 +186,8 @@ class FineTunedClassifier(_InContextClassifier):
     synthetic_ratio, redraw_synthetic, synthetic_role, mixed_precision, batch_size :
         see :class:`causalmix.finetune.FineTuneSettings` (defaults: 200 steps, lr 1e-4, weight
         decay 0.01, 10 warmup steps, clip 1.0, evaluate every 10 steps, patience 5 evaluations,
-        30% of the rows as queries, at most 256 query rows and the backend's context limit per
-        episode, one synthetic row per real row redrawn every step, synthetic rows in context and
-        query).
+        30% of the rows as queries, at most 64 query and 128 context rows per episode, one
+        synthetic row per real row redrawn every step, synthetic rows in context and query).
     synthetic_pool_size : synthetic rows drawn from the augmenter; None: 4x the rows one step uses
         when ``redraw_synthetic``, else exactly those.
     val_fraction : share of the rows ``fit`` carves (stratified) for validation when it gets no

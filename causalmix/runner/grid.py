@@ -70,11 +70,6 @@ class RunSpec:
     synthetic_random_state: int | None
     split: SplitConfig = SplitConfig()
 
-    @property
-    def key(self) -> dict:
-        return {"dataset": self.dataset, "fold": self.fold, "n_train": self.n_train,
-                "method": self.method.name, "seed": self.seed, "config_hash": self.config_hash}
-
 
 @dataclass(frozen=True)
 class RunGroup:

@@ -84,7 +84,6 @@ from causalmix.shift import DESCRIPTION_FIELDS
 
 RECORDS, SYNTHETIC, DAMAGED = "records", "synthetic", "damaged"
 TMP_SUFFIX = ".tmp"
-KEY_COLUMNS = ["run_id", "config_hash", "dataset", "fold", "n_train", "seed", "method"]
 CURVE_KEYS = ["run_id", "dataset", "fold", "n_train", "seed", "method"]
 INT_COLUMNS = ["best_step", "n_train_rows", "n_val_rows", "n_test_rows", "n_synthetic_rows",
                "shift_cluster", "shift_source_rows"]
