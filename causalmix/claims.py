@@ -42,7 +42,7 @@ from causalmix.metrics.bootstrap import (
     verdict,
 )
 from causalmix.results import Results, load
-from causalmix.theme import NAMES  # display names of methods in the claims' text (one registry)
+from causalmix.theme import NAMES, name  # display names of methods in the claims' text (one registry)
 
 BASELINE, FINETUNE, CAUSALMIX = "zero_shot", "finetune", "causalmix"
 #: Generators that add rows without causal structure: the controls for "causally structured".
@@ -145,18 +145,25 @@ class Claim:
     check: Callable[[ClaimContext], Evidence] = field(repr=False)
 
 
+def _unavailable(results: Results | None, path, runs: pd.DataFrame | None) -> Evidence | None:
+    """"Not testable here" evidence when ``results`` (read from ``path``; ``runs`` normalised) are
+    missing or lack a core method, else None."""
+    if results is None:
+        return Evidence("no results", NOT_TESTABLE,
+                        f"no stored results at {str(path)!r} (run `causalmix run CONFIG`).")
+    methods = set(runs["method"])
+    missing = {BASELINE, FINETUNE, CAUSALMIX} - methods
+    if missing:
+        return Evidence("methods missing", NOT_TESTABLE,
+                        f"the results lack method(s) {sorted(missing)}; they hold {sorted(methods)}.")
+    return None
+
+
 def _needs_results(check):
     """Result checks answer "not testable here" without stored results or without the methods."""
     def guarded(context: ClaimContext) -> Evidence:
-        if context.results is None:
-            return Evidence("no results", NOT_TESTABLE,
-                            f"no stored results at {str(context.results_dir)!r} (run `causalmix run CONFIG`).")
-        methods = set(context.runs["method"])
-        missing = {BASELINE, FINETUNE, CAUSALMIX} - methods
-        if missing:
-            return Evidence("methods missing", NOT_TESTABLE,
-                            f"the results lack method(s) {sorted(missing)}; they hold {sorted(methods)}.")
-        return check(context)
+        runs = context.runs if context.results is not None else None
+        return _unavailable(context.results, context.results_dir, runs) or check(context)
     guarded.__doc__ = check.__doc__
     return guarded
 
@@ -203,12 +210,21 @@ def _untestable_why(estimate: Estimate) -> str:
             if estimate.n_datasets < MIN_DATASETS else "no finite bootstrap statistic (constant scores).")
 
 
+def _why(claim_verdict: str, estimate: Estimate, supported: str, contradicted: str,
+         inconclusive: str) -> str:
+    """How a single comparison's verdict follows from its ``estimate``."""
+    if claim_verdict == NOT_TESTABLE:
+        return _untestable_why(estimate)
+    return {SUPPORTED: supported, CONTRADICTED: contradicted, INCONCLUSIVE: inconclusive}[claim_verdict]
+
+
 def _best_against_others(context: ClaimContext, table: pd.DataFrame, statistic, label: str,
                          unit: str, digits: int = 2) -> tuple[str, str, str, pd.DataFrame, float]:
     """CausalMixFT against every other method of ``table`` (tasks x methods, task keys as
     columns): per rival, ``statistic`` of the paired (causalmix, rival) rows, larger = CausalMixFT
     better, with its CI, p-value and verdict. Returns (ours, verdict, why, details, p)."""
-    rivals = [m for m in table.columns if m in set(context.runs["method"]) and m != CAUSALMIX]
+    methods = set(context.runs["method"])
+    rivals = [m for m in table.columns if m in methods and m != CAUSALMIX]
     rows, estimates = [], {}
     for rival in rivals:
         paired = table[["dataset", "fold", CAUSALMIX, rival]].dropna()
@@ -221,13 +237,13 @@ def _best_against_others(context: ClaimContext, table: pd.DataFrame, statistic, 
     closest = estimates[runner_up]
     claim_verdict = _combine(list(details["verdict"]))
     p_value = float(details["p"].max()) if details["p"].notna().all() else np.nan
-    ours = (f"closest rival {NAMES.get(runner_up, runner_up)}: CausalMixFT ahead by "
+    ours = (f"closest rival {name(runner_up)}: CausalMixFT ahead by "
             f"{closest.interval(digits, unit)} ({_scope(closest)})")
-    compared = ", ".join(NAMES.get(m, m) for m in rivals)
+    compared = ", ".join(name(m) for m in rivals)
     why = {SUPPORTED: f"every paired CI excludes 0 in CausalMixFT's favour (compared with {compared}).",
            CONTRADICTED: "some rival is reliably ahead: " + ", ".join(
-               NAMES.get(m, m) for m in details.index[details["verdict"] == CONTRADICTED]) + ".",
-           INCONCLUSIVE: f"the paired CI against {NAMES.get(runner_up, runner_up)} contains 0 "
+               name(m) for m in details.index[details["verdict"] == CONTRADICTED]) + ".",
+           INCONCLUSIVE: f"the paired CI against {name(runner_up)} contains 0 "
                          f"(compared with {compared}).",
            NOT_TESTABLE: _untestable_why(closest)}[claim_verdict]
     return ours, claim_verdict, why, details, p_value
@@ -266,10 +282,9 @@ def check_variability(context: ClaimContext) -> Evidence:
     ours = (f"fine-tuning ±{stds[FINETUNE]:.2f}, CausalMixFT ±{stds[CAUSALMIX]:.2f}; ratio "
             f"{estimate.interval(3)} ({_scope(estimate)})")
     claim_verdict = verdict(estimate, -1)
-    why = {SUPPORTED: "the whole CI of the ratio lies below 1.",
-           CONTRADICTED: "the whole CI of the ratio lies above 1: CausalMixFT varies more.",
-           INCONCLUSIVE: "the CI of the ratio contains 1: no reliable difference in variability.",
-           NOT_TESTABLE: _untestable_why(estimate)}[claim_verdict]
+    why = _why(claim_verdict, estimate, "the whole CI of the ratio lies below 1.",
+               "the whole CI of the ratio lies above 1: CausalMixFT varies more.",
+               "the CI of the ratio contains 1: no reliable difference in variability.")
     return Evidence(ours, claim_verdict, why, details, estimate.p_value)
 
 
@@ -316,19 +331,18 @@ def check_small_data_stability(context: ClaimContext) -> Evidence:
     generator in the results (marginals, copula, SMOTE); hierarchical bootstrap CIs. Supported
     when every ratio's CI lies below 1; without a non-causal control at most inconclusive."""
     results = context.scarcity_results
-    if results is None:
-        return Evidence("no results", NOT_TESTABLE, f"no stored results at {str(context.scarcity_dir)!r} "
-                        "(run `causalmix run configs/scarcity.yaml`).")
-    runs = _normalized(results, context.metric)
-    if not {BASELINE, FINETUNE, CAUSALMIX} <= set(runs["method"]):
-        return Evidence("methods missing", NOT_TESTABLE, "the scarcity results lack a core method.")
+    runs = _normalized(results, context.metric) if results is not None else None
+    unavailable = _unavailable(results, context.scarcity_dir, runs)
+    if unavailable:
+        return unavailable
     smallest = runs["n_train"].min()
     runs = runs[runs["n_train"] == smallest]
     controls = [m for m in NON_CAUSAL_CONTROLS if m in set(runs["method"])]
-    rows, parts = [], []
+    rows, parts, estimates = [], [], []
     for reference in [FINETUNE, *controls]:
         paired = _paired(runs, [reference, CAUSALMIX])
         estimate = context.bootstrap(paired, [reference, CAUSALMIX], _std_ratio, null=1.0)
+        estimates.append(estimate)
         parts.append(verdict(estimate, -1))
         rows.append({"reference": reference, "std ratio CausalMixFT / reference": estimate.value,
                      "ci_low": estimate.low, "ci_high": estimate.high, "p": estimate.p_value,
@@ -342,8 +356,8 @@ def check_small_data_stability(context: ClaimContext) -> Evidence:
     p_value = float(details["p"].max()) if details["p"].notna().all() else np.nan
     stabilises = parts[0]
     if stabilises == NOT_TESTABLE:
-        return Evidence(ours, NOT_TESTABLE, f"{int(first['datasets'])} datasets in {context.scarcity_dir}: "
-                        f"fewer than {MIN_DATASETS}, too few for a dataset-level CI.", details, p_value)
+        return Evidence(ours, NOT_TESTABLE, f"{context.scarcity_dir}: {_untestable_why(estimates[0])}",
+                        details, p_value)
     if stabilises == CONTRADICTED:
         return Evidence(ours, CONTRADICTED, "CausalMixFT varies reliably more than plain fine-tuning.",
                         details, p_value)
@@ -386,35 +400,35 @@ def check_correlation_gap(context: ClaimContext) -> Evidence:
     ours = (f"fine-tuning {medians[FINETUNE]:.2f}, CausalMixFT {medians[CAUSALMIX]:.2f}; difference "
             f"{estimate.interval(2)} ({_scope(estimate)})")
     claim_verdict = verdict(estimate, +1)
-    why = {SUPPORTED: "the CI of the difference lies above 0: validation tracks test better with CausalMixFT.",
-           CONTRADICTED: "the CI of the difference lies below 0: validation tracks test worse with CausalMixFT.",
-           INCONCLUSIVE: "the CI of the difference contains 0.",
-           NOT_TESTABLE: _untestable_why(estimate)}[claim_verdict]
+    why = _why(claim_verdict, estimate,
+               "the CI of the difference lies above 0: validation tracks test better with CausalMixFT.",
+               "the CI of the difference lies below 0: validation tracks test worse with CausalMixFT.",
+               "the CI of the difference contains 0.")
     return Evidence(ours, claim_verdict, why, details, estimate.p_value)
 
 
 def _check_beats_generator(generator: str):
-    name = NAMES[generator]
+    label = NAMES[generator]
 
     @_needs_results
     def check(context: ClaimContext) -> Evidence:
         if generator not in set(context.runs["method"]):
-            return Evidence(f"no {name} runs", NOT_TESTABLE,
-                            f"the results at {str(context.results_dir)!r} hold no {name} runs (the "
+            return Evidence(f"no {label} runs", NOT_TESTABLE,
+                            f"the results at {str(context.results_dir)!r} hold no {label} runs (the "
                             "generator grid is run separately: configs/paper.yaml).")
         paired = _paired(context.runs, [CAUSALMIX, generator])
         estimate = context.bootstrap(paired, [CAUSALMIX, generator], _median_difference)
         medians = paired[[CAUSALMIX, generator]].median()
-        ours = (f"{name} median {medians[generator]:+.2f} %, CausalMixFT {medians[CAUSALMIX]:+.2f} %; "
+        ours = (f"{label} median {medians[generator]:+.2f} %, CausalMixFT {medians[CAUSALMIX]:+.2f} %; "
                 f"difference {estimate.interval(2, ' pp')} ({_scope(estimate)})")
         claim_verdict = verdict(estimate, +1)
-        why = {SUPPORTED: f"the CI of the difference lies above 0: CausalMixFT's median is higher than {name}'s.",
-               CONTRADICTED: f"the CI of the difference lies below 0: {name}'s median is higher.",
-               INCONCLUSIVE: "the CI of the difference contains 0.",
-               NOT_TESTABLE: _untestable_why(estimate)}[claim_verdict]
+        why = _why(claim_verdict, estimate,
+                   f"the CI of the difference lies above 0: CausalMixFT's median is higher than {label}'s.",
+                   f"the CI of the difference lies below 0: {label}'s median is higher.",
+                   "the CI of the difference contains 0.")
         return Evidence(ours, claim_verdict, why, medians.rename("median (%)").to_frame(), estimate.p_value)
 
-    check.__doc__ = (f"Median normalised score (%) of CausalMixFT and {name} over the runs of the tasks both "
+    check.__doc__ = (f"Median normalised score (%) of CausalMixFT and {label} over the runs of the tasks both "
                      f"completed; the paired difference of medians with a hierarchical bootstrap CI; "
                      f"supported when it lies above 0.")
     return check

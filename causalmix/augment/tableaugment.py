@@ -62,7 +62,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from causalmix.augment.base import Augmenter
 from causalmix.augment.schema import TableSchema
-from causalmix.validation import check_finite, check_not_empty
+from causalmix.validation import check_not_empty
 
 SOURCE = "ITMO-NSS-team/syn-tune-fm, src/generators/table_augmentation/model.py"
 
@@ -97,12 +97,10 @@ class TableAugmentAugmenter(Augmenter):
         self.stratify = stratify
 
     def fit(self, X: pd.DataFrame, y: pd.Series) -> TableAugmentAugmenter:
-        """Store ``X`` (n_rows, n_features) and ``y`` (n_rows,); rejects empty tables and +-inf cells."""
+        """Store ``X`` (n_rows, n_features) and ``y`` (n_rows,); rejects empty tables and (through
+        :meth:`TableSchema.record`, like every generator) non-DataFrames and +-inf cells."""
         self._check_parameters()
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}.")
         check_not_empty(X, "X")
-        check_finite(X, "X")
         schema = TableSchema.record(X, y)
         self.X_ = X.reset_index(drop=True)
         self.y_ = pd.Series(y).reset_index(drop=True)

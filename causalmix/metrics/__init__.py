@@ -19,8 +19,8 @@ from causalmix.metrics.scores import METRICS, Metric, accuracy, evaluate, get_me
 __all__ = [
     "Estimate", "METRICS", "Metric", "TASK_KEYS", "accuracy", "average_rank", "critical_difference",
     "curve_diagnostics", "early_stopping_gap", "evaluate", "fold_variability", "friedman_test",
-    "get_metric", "hierarchical_bootstrap", "holm", "log_loss", "nemenyi_test", "normalized_error", "normalized_score",
-    "plot_critical_difference", "ranks", "relative_improvement", "roc_auc", "selected_step",
-    "selection_key", "summarize",
-    "task_matrix", "validation_test_correlation", "verdict", "win_rate",
+    "get_metric", "hierarchical_bootstrap", "holm", "log_loss", "nemenyi_test", "normalized_error",
+    "normalized_score", "plot_critical_difference", "ranks", "relative_improvement", "roc_auc",
+    "selected_step", "selection_key", "summarize", "task_matrix", "validation_test_correlation",
+    "verdict", "win_rate",
 ]

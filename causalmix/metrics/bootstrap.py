@@ -27,7 +27,6 @@ UNIT_KEYS = ("dataset", "fold")
 
 SUPPORTED, CONTRADICTED, INCONCLUSIVE, NOT_TESTABLE = (
     "supported", "contradicted", "inconclusive", "not testable here")
-VERDICTS = (SUPPORTED, CONTRADICTED, INCONCLUSIVE, NOT_TESTABLE)
 
 
 @dataclass(frozen=True)
@@ -109,12 +108,12 @@ def hierarchical_bootstrap(values: np.ndarray, datasets, folds, statistic: Calla
 def bootstrap_runs(runs: pd.DataFrame, columns, statistic: Callable[[np.ndarray], float],
                    **settings) -> Estimate:
     """:func:`hierarchical_bootstrap` of ``runs[columns]`` (rows with NaN dropped), resampling
-    the ``dataset`` and ``fold`` columns of ``runs``; ``settings`` as for it."""
+    the :data:`UNIT_KEYS` columns of ``runs``; ``settings`` as for it."""
     columns = [columns] if isinstance(columns, str) else list(columns)
     complete = runs.dropna(subset=columns)
     values = complete[columns].to_numpy(dtype=float)
-    return hierarchical_bootstrap(values[:, 0] if len(columns) == 1 else values,
-                                  complete["dataset"].to_numpy(), complete["fold"].to_numpy(),
+    datasets, folds = (complete[key].to_numpy() for key in UNIT_KEYS)
+    return hierarchical_bootstrap(values[:, 0] if len(columns) == 1 else values, datasets, folds,
                                   statistic, **settings)
 
 

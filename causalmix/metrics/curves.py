@@ -66,14 +66,12 @@ def early_stopping_gap(curve: pd.DataFrame, metric: str = "roc_auc") -> dict[str
     """
     sign = get_metric(metric).sign
     points = _points(curve, metric)
-    if points.empty:
+    # No evaluated step, or the selected step has no test score (a run without monitor rows).
+    at_selected = points[points["step"] == selected_step(curve)] if len(points) else points
+    if at_selected.empty:
         return dict.fromkeys(["gap", "selected_step", "optimal_step", "test_at_selected",
                               "test_optimum"], float("nan"))
-    step = selected_step(curve)
-    selected = points[points["step"] == step].iloc[0] if (points["step"] == step).any() else None
-    if selected is None:  # the selected step has no test score (a run without monitor rows)
-        return dict.fromkeys(["gap", "selected_step", "optimal_step", "test_at_selected",
-                              "test_optimum"], float("nan"))
+    selected = at_selected.iloc[0]
     optimal = points.iloc[int(np.argmax(sign * points[f"test_{metric}"].to_numpy()))]
     return {"gap": float(sign * (optimal[f"test_{metric}"] - selected[f"test_{metric}"])),
             "selected_step": float(selected["step"]), "optimal_step": float(optimal["step"]),

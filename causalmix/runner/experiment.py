@@ -9,6 +9,7 @@ they do not describe the records of the current grid (:func:`_manifest_is_curren
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime
 import functools
@@ -119,10 +120,10 @@ def stop_on_signals():
             signal.signal(signum, handler)
 
 
-def _status_counts(runs_table) -> dict:
-    counts = runs_table["status"].value_counts() if len(runs_table) else {}
-    return {"n_ok": int(counts.get("ok", 0)), "n_failed": int(counts.get("error", 0)),
-            "n_not_applicable": int(counts.get("skipped", 0))}
+def _status_counts(statuses) -> dict:
+    """The manifest's counts of run ``statuses``."""
+    counts = collections.Counter(statuses)
+    return {"n_ok": counts["ok"], "n_failed": counts["error"], "n_not_applicable": counts["skipped"]}
 
 
 def _read_manifest(out_dir: Path) -> dict | None:
@@ -143,9 +144,7 @@ def _manifest_is_current(manifest: dict | None, out_dir: Path, run_ids: list[str
         return False
     records = {run_id: record for run_id in run_ids
                if (record := storage.read_record(out_dir, run_id)) is not None}
-    statuses = [record["status"] for record in records.values()]
-    expected = {"n_ok": statuses.count("ok"), "n_failed": statuses.count("error"),
-                "n_not_applicable": statuses.count("skipped")}
+    expected = _status_counts(record["status"] for record in records.values())
     if any(manifest.get(key) != value for key, value in expected.items()):
         return False
     try:
@@ -213,6 +212,6 @@ def _run_locked(config: ExperimentConfig, out_dir: Path, executor: str, workers:
             bar.set_postfix(failed=len(failures))
     runs_table, _ = storage.consolidate(out_dir, run_ids)
     manifest.update(finished_utc=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                    **_status_counts(runs_table))
+                    **_status_counts(runs_table["status"] if len(runs_table) else []))
     storage.write_json(out_dir / MANIFEST_FILE, manifest)
     return Summary(out_dir, len(runs), len(done), n_ok, failures, not_applicable, damaged)
