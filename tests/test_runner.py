@@ -45,6 +45,8 @@ def cli(argv: list[str]) -> int:
     ({"val_fraction": 0}, "val_fraction must be in (0, 1)"),
     ({"model": "mitraa"}, "unknown backend 'mitraa'"),
     ({"seed": [0]}, "config: unknown key 'seed'. Did you mean 'seeds'"),
+    ({"seeds": [0, 1], "methods": {"smote": {"seeds": [2]}}}, "methods.smote.seeds [2] are not among"),
+    ({"methods": {"smote": {"seed": [0]}}}, "methods.smote: unknown key 'seed'. Did you mean 'seeds'"),
 ])
 def test_config_errors_name_the_problem(changes, message):
     with pytest.raises(ConfigError) as error:
@@ -133,6 +135,22 @@ def test_grid_keys_hashes_and_seeds():
                                          "generator": "smote", "finetune": {"synthetic_role": "context"}}}))
     differs = {r.method.name for r, s in zip(runs, changed) if r.run_id != s.run_id}
     assert differs == {"finetune"}
+
+
+def test_a_method_given_its_own_seeds_runs_on_those_with_unchanged_run_ids():
+    grid = {"datasets": ["wine"], "folds": [0, 1], "seeds": [0, 1, 2]}
+    every_seed = expand(config(**grid, methods=["finetune", "smote"]))
+    once = expand(config(**grid, methods={"finetune": None, "smote": {"seeds": [0]}}))
+    assert {(r.method.name, r.seed) for r in once} == \
+        {("finetune", s) for s in (0, 1, 2)} | {("smote", 0)}
+    assert {r.run_id for r in once} < {r.run_id for r in every_seed}
+
+
+def test_paper_core_runs_are_paper_runs(data_dir):
+    core, paper = (expand(load_config(REPO / "configs" / f"{name}.yaml", data_dir=str(data_dir)))
+                   for name in ("paper_core", "paper"))
+    assert {r.run_id for r in core} <= {r.run_id for r in paper}
+    assert {r.method.name for r in core} == {"zero_shot", "finetune", "causalmix"}
 
 
 def test_new_model_weights_give_new_run_ids(tmp_path, monkeypatch):

@@ -3,6 +3,8 @@ killed process, executor equivalence and the shared synthetic-data cache."""
 
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 import time
@@ -112,6 +114,16 @@ def test_rerunning_a_complete_grid_keeps_its_manifest(tmp_path):
     before = (tmp_path / "manifest.json").read_text()
     summary = run_experiment(config, tmp_path, progress=False)
     assert summary.n_skipped == 1 and (tmp_path / "manifest.json").read_text() == before
+
+
+def test_the_manifest_lists_every_generator_setting(tmp_path):
+    config = load_config({"name": "gens", "datasets": ["iris"], "folds": [0], "n_train": [30],
+                          "finetune": {"max_steps": 0},
+                          "methods": {"smote": {"generator_params": {"k_neighbors": 3}}, "copula": None}})
+    run_experiment(config, tmp_path, progress=False)
+    generators = json.loads((tmp_path / "manifest.json").read_text())["generators"]
+    assert generators["smote"]["generator"] == "smote" and generators["smote"]["k_neighbors"] == 3
+    assert set(generators) == {"smote", "copula"} and "random_state" not in generators["copula"]
 
 
 def test_fine_tuned_runs_that_keep_step_0_score_exactly_as_zero_shot(tmp_path):

@@ -30,6 +30,7 @@ the shared fine-tuning settings and the methods to compare. Schema (every key bu
       causalmix_ctx:            # any other name needs `generator:`
         generator: causalmix
         finetune: {synthetic_role: context}
+      ctgan: {seeds: [0]}       # any method: run on a subset of the seeds only (a costly one once)
 
 ``split`` entries: ``strategy`` is ``iid`` (the stratified outer folds: the default) or a
 domain-shift strategy of :mod:`causalmix.shift` (``quantile``, ``category``, ``cluster``) with
@@ -49,7 +50,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import import_module
 from pathlib import Path
 
@@ -94,7 +95,9 @@ class MethodConfig:
     ``"augment"`` (FineTunedClassifier on real + synthetic rows from ``generator``, built with
     ``generator_params``). ``finetune``: the resolved FineTunedClassifier parameters (shared
     settings with this method's overrides); for zero-shot, the shared inference settings it
-    uses too (``ZERO_SHOT_SHARED``: the context rows, batch size and precision).
+    uses too (``ZERO_SHOT_SHARED``: the context rows, batch size and precision). ``seeds``: the
+    config's seeds this method runs on (None: all of them); not part of a run's settings, so a
+    run's id is the same whichever seeds its method is given.
     """
 
     name: str
@@ -102,6 +105,10 @@ class MethodConfig:
     generator: str | None = None
     generator_params: dict = field(default_factory=dict)
     finetune: dict = field(default_factory=dict)
+    seeds: tuple[int, ...] | None = None
+
+    def runs_seed(self, seed: int) -> bool:
+        return self.seeds is None or seed in self.seeds
 
 
 @dataclass(frozen=True)
@@ -221,14 +228,30 @@ def _check_generator_params(generator_class, params, where: str) -> dict:
     return dict(params)
 
 
-def _method(name: str, settings, shared_finetune: dict) -> MethodConfig:
+def _method(name: str, settings, shared_finetune: dict, seeds: tuple[int, ...]) -> MethodConfig:
     where = f"methods.{name}"
     settings = {} if settings is None else settings
     if not isinstance(settings, dict):
         raise ConfigError(f"{where} must be a mapping (or empty), got {settings!r}.")
+    settings = dict(settings)
+    method_seeds = _method_seeds(settings.pop("seeds", None), seeds, where)
+    return replace(_method_settings(name, settings, shared_finetune, where), seeds=method_seeds)
+
+
+def _method_seeds(value, seeds: tuple[int, ...], where: str) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    method_seeds = _int_list(value, f"{where}.seeds")
+    extra = [s for s in method_seeds if s not in seeds]
+    if extra:
+        raise ConfigError(f"{where}.seeds {extra} are not among the config's seeds {list(seeds)}.")
+    return method_seeds
+
+
+def _method_settings(name: str, settings: dict, shared_finetune: dict, where: str) -> MethodConfig:
     generator = settings.get("generator", name if name in AUGMENTERS else None)
     if name == ZERO_SHOT:
-        _reject_unknown(settings, set(), where)
+        _reject_unknown(settings, {"seeds"}, where)
         inference = {k: v for k, v in shared_finetune.items() if k in ZERO_SHOT_SHARED}
         return MethodConfig(name, ZERO_SHOT, finetune=inference)
     if generator is None and name != FINETUNE:
@@ -239,7 +262,7 @@ def _method(name: str, settings, shared_finetune: dict) -> MethodConfig:
         raise ConfigError(f"{where}: unknown generator {generator!r}.{_hint(generator, AUGMENTERS)} "
                           f"Known: {', '.join(AUGMENTERS)}.")
     allowed = {"finetune"} | ({"generator", "generator_params"} if generator else set())
-    _reject_unknown(settings, allowed, where)
+    _reject_unknown(settings, allowed | {"seeds"}, where)
     finetune = {**shared_finetune, **_check_finetune(settings.get("finetune"), f"{where}.finetune")}
     if generator is None:
         return MethodConfig(name, FINETUNE, finetune=finetune)
@@ -389,13 +412,14 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
         methods = dict.fromkeys(methods)
     if not isinstance(methods, dict) or not methods:
         raise ConfigError(f"methods must be a non-empty list of names or a mapping, got {methods!r}.")
+    seeds = _int_list(raw.get("seeds", [0]), "seeds")
     config = ExperimentConfig(
         name=name, description=str(raw.get("description", "")).strip(),
         data_dir=str(data_dir) if data_dir else None,
         datasets=_datasets(raw["datasets"], data_dir),
-        methods=tuple(_method(str(m), s, shared) for m, s in methods.items()),
+        methods=tuple(_method(str(m), s, shared, seeds) for m, s in methods.items()),
         n_folds=n_folds, folds=folds, n_train=n_train, val_fraction=float(val_fraction),
-        seeds=_int_list(raw.get("seeds", [0]), "seeds"), model=model, device=raw.get("device"),
+        seeds=seeds, model=model, device=raw.get("device"),
         metrics=tuple(metrics), monitor_rows=monitor_rows, splits=_splits(raw.get("split", {"strategy": IID})), finetune=shared,
     )
     _check_against_data(config)

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from causalmix.provenance import git_state
 from causalmix.results import CURVES_FILE, MANIFEST_FILE, RUNS_FILE
 from causalmix.runner import storage
-from causalmix.runner.config import ExperimentConfig
+from causalmix.runner.config import AUGMENT, ExperimentConfig
 from causalmix.runner.execute import empty_record, run_group
 from causalmix.runner.executors import make_executor
 from causalmix.runner.grid import RunSpec, expand, group_runs, model_fingerprint
@@ -154,6 +154,20 @@ def _manifest_is_current(manifest: dict | None, out_dir: Path, run_ids: list[str
     return sorted(table["run_id"]) == sorted(records)
 
 
+def generator_settings(config: ExperimentConfig) -> dict[str, dict]:
+    """Every generator method's full settings: the config's ``generator_params`` over the
+    generator's defaults (``random_state`` left out: each run derives its own)."""
+    from causalmix.augment import make_augmenter
+
+    settings = {}
+    for method in config.methods:
+        if method.kind == AUGMENT:
+            params = make_augmenter(method.generator, **method.generator_params).get_params(deep=False)
+            params.pop("random_state", None)
+            settings[method.name] = {"generator": method.generator, **params}
+    return settings
+
+
 def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, executor: str = "local",
                    workers: int = 1, scheduler: str | None = None, progress: bool = True) -> Summary:
     """Run every incomplete run of ``config`` and write the tables under ``out_dir``
@@ -177,6 +191,7 @@ def _run_locked(config: ExperimentConfig, out_dir: Path, executor: str, workers:
     manifest = {
         "experiment": config.name, "config": config.to_dict(),
         "model_fingerprint": model_fingerprint(config.model),
+        "generators": generator_settings(config),
         "git": git_state(), "python": sys.version.split()[0], "platform": platform.platform(),
         "packages": _versions(),
         "executor": {"name": executor, "workers": workers, "scheduler": scheduler},

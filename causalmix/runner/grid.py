@@ -111,7 +111,8 @@ def _config_hash(config: ExperimentConfig, method: MethodConfig, fingerprint: st
 
 def expand(config: ExperimentConfig) -> list[RunSpec]:
     """All runs of ``config`` in a fixed order: seed, dataset, split entry, n_train, fold, method
-    (seed outermost, so that an interrupted grid holds whole repetitions)."""
+    (seed outermost, so that an interrupted grid holds whole repetitions); a method given its own
+    ``seeds`` runs on those only."""
     runs = []
     fingerprint = model_fingerprint(config.model)
     for seed in config.seeds:
@@ -120,7 +121,7 @@ def expand(config: ExperimentConfig) -> list[RunSpec]:
                 for n_train in config.n_train:
                     for fold in config.folds:
                         runs += [_run(config, split_config, method, dataset, fold, n_train, seed, fingerprint)
-                                 for method in config.methods]
+                                 for method in config.methods if method.runs_seed(seed)]
     return runs
 
 
