@@ -1,0 +1,75 @@
+"""Many methods side by side on the tasks they all completed: the benchmark's comparison table.
+
+Methods run on different numbers of seeds (a costly generator once, the core methods three times)
+would otherwise be compared on different tasks; every statistic here uses only the tasks (dataset,
+fold, n_train, seed) on which every method has a run, so each method is scored on the same rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from causalmix.metrics.aggregate import ranks
+from causalmix.metrics.bootstrap import bootstrap_runs
+from causalmix.metrics.normalize import TASK_KEYS, _check_columns
+from causalmix.metrics.scores import get_metric
+
+#: Seconds a run spends, summed into the grid's CPU time (one worker process per run).
+RUN_SECONDS = ("synthetic_seconds", "fit_seconds", "predict_seconds")
+
+
+def shared_tasks(runs: pd.DataFrame, keys=TASK_KEYS) -> pd.DataFrame:
+    """The rows of ``runs`` whose task every method of ``runs`` completed."""
+    keys = list(keys)
+    _check_columns(runs, [*keys, "method"])
+    per_task = runs.groupby(keys, dropna=False)["method"].transform("nunique")
+    return runs[per_task == runs["method"].nunique()]
+
+
+def method_comparison(runs: pd.DataFrame, metric: str = "roc_auc", column: str = "normalized",
+                      reference: str = "finetune", confidence: float = 0.95, n_resamples: int = 2000,
+                      random_state: int = 0) -> pd.DataFrame:
+    """One row per method over the tasks all methods completed (:func:`shared_tasks`):
+
+    - ``median`` of ``column`` (a normalised score) with a dataset-level CI (``ci_low``,
+      ``ci_high``: hierarchical bootstrap, datasets then folds) and ``std`` (its spread over runs);
+    - ``average_rank`` by ``metric`` (1 = best, ties averaged) with its CI
+      (``rank_low``, ``rank_high``), resampling tasks the same way;
+    - ``win_rate``: share of tasks on which the method beats ``reference`` by ``metric`` (ties
+      count one half; NaN for the reference itself);
+    - ``generator_seconds``: median seconds to fit the generator and sample its rows (NaN for
+      methods without one) and ``cpu_hours``: the method's total run time (:data:`RUN_SECONDS`).
+    ``n_tasks``, ``n_datasets``: what the statistics cover.
+    """
+    _check_columns(runs, [*TASK_KEYS, "method", metric, column])
+    shared = shared_tasks(runs)
+    rank_table = ranks(shared, metric)
+    sign = get_metric(metric).sign
+    wide = shared.pivot(index=list(TASK_KEYS), columns="method", values=metric)
+    settings = dict(confidence=confidence, n_resamples=n_resamples, random_state=random_state)
+    rows = {}
+    for method, part in shared.groupby("method"):
+        median = bootstrap_runs(part, column, np.median, **settings)
+        method_ranks = rank_table[method].rename("rank").reset_index()
+        rank = bootstrap_runs(method_ranks, "rank", np.mean, **settings)
+        difference = sign * (wide[method] - wide[reference]) if reference in wide else pd.Series(np.nan)
+        seconds = part.reindex(columns=list(RUN_SECONDS)).astype(float)
+        has_generator = seconds["synthetic_seconds"].notna().any()
+        rows[method] = {
+            "median": median.value, "ci_low": median.low, "ci_high": median.high,
+            "std": part[column].std(ddof=1),
+            "average_rank": rank.value, "rank_low": rank.low, "rank_high": rank.high,
+            "win_rate": np.nan if method == reference else
+            float(((difference > 0).sum() + 0.5 * (difference == 0).sum()) / len(difference)),
+            "generator_seconds": seconds["synthetic_seconds"].median() if has_generator else np.nan,
+            "cpu_hours": seconds.sum(axis=1, min_count=1).sum() / 3600,
+            "n_tasks": len(part), "n_datasets": median.n_datasets,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
+
+
+def dataset_improvement(runs: pd.DataFrame, column: str = "normalized") -> pd.DataFrame:
+    """Methods x datasets: the median of ``column`` over each dataset's shared tasks."""
+    shared = shared_tasks(runs)
+    return shared.pivot_table(index="method", columns="dataset", values=column, aggfunc="median")
