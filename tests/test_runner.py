@@ -40,6 +40,8 @@ def cli(argv: list[str]) -> int:
     ({"methods": {"smote": {"finetune": {"eval_evry": 2}}}}, "methods.smote.finetune: unknown key"),
     ({"methods": {"zero_shot": {"finetune": {}}}}, "methods.zero_shot: unknown key 'finetune'"),
     ({"metrics": ["roc_auc", "auc"]}, "metrics: unknown key 'auc'"),
+    ({"methods": {"long": {"finetune": {}}}}, "Unknown method 'long'"),
+    ({"methods": {"long": {"generator": None, "generator_params": {}}}}, "unknown key 'generator_params'"),
     ({"folds": [0, 10]}, "must lie in 0..9"),
     ({"n_train": [64, -1]}, "n_train must be a non-negative integer or null"),
     ({"val_fraction": 0}, "val_fraction must be in (0, 1)"),
@@ -83,6 +85,9 @@ def test_methods_resolve_kinds_and_merge_finetune_settings():
     assert cfg.method("smote_context").finetune["synthetic_role"] == "context"
     assert cfg.method("zero_shot").finetune == {"predict_context": "train"}  # inference settings only
     assert cfg.method("smote").generator_params == {"k_neighbors": 3}
+    long = config(methods={"finetune_long": {"generator": None, "finetune": {"max_steps": 7}}})
+    assert (long.methods[0].kind, long.methods[0].generator, long.methods[0].finetune["max_steps"]) == \
+        ("finetune", None, 7)
 
 
 def test_suite_and_all_folds_resolve(data_dir):

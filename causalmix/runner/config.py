@@ -30,6 +30,9 @@ the shared fine-tuning settings and the methods to compare. Schema (every key bu
       causalmix_ctx:            # any other name needs `generator:`
         generator: causalmix
         finetune: {synthetic_role: context}
+      finetune_long:            # plain fine-tuning under another name: `generator: null`
+        generator: null
+        finetune: {max_steps: 200}
       ctgan: {seeds: [0]}       # any method: run on a subset of the seeds only (a costly one once)
 
 ``split`` entries: ``strategy`` is ``iid`` (the stratified outer folds: the default) or a
@@ -250,18 +253,21 @@ def _method_seeds(value, seeds: tuple[int, ...], where: str) -> tuple[int, ...] 
 
 def _method_settings(name: str, settings: dict, shared_finetune: dict, where: str) -> MethodConfig:
     generator = settings.get("generator", name if name in AUGMENTERS else None)
+    plain = name == FINETUNE or ("generator" in settings and settings["generator"] is None)
     if name == ZERO_SHOT:
         _reject_unknown(settings, {"seeds"}, where)
         inference = {k: v for k, v in shared_finetune.items() if k in ZERO_SHOT_SHARED}
         return MethodConfig(name, ZERO_SHOT, finetune=inference)
-    if generator is None and name != FINETUNE:
+    if generator is None and not plain:
         known = [ZERO_SHOT, FINETUNE, *AUGMENTERS]
         raise ConfigError(f"Unknown method {name!r}.{_hint(name, known)} Methods are "
-                          f"{', '.join(known)}, or any name with a `generator:` key.")
+                          f"{', '.join(known)}, or any name with a `generator:` key (null for "
+                          f"plain fine-tuning).")
     if generator is not None and generator not in AUGMENTERS:
         raise ConfigError(f"{where}: unknown generator {generator!r}.{_hint(generator, AUGMENTERS)} "
                           f"Known: {', '.join(AUGMENTERS)}.")
-    allowed = {"finetune"} | ({"generator", "generator_params"} if generator else set())
+    allowed = {"finetune"} | ({"generator", "generator_params"} if generator else
+                              {"generator"} if plain and name != FINETUNE else set())
     _reject_unknown(settings, allowed | {"seeds"}, where)
     finetune = {**shared_finetune, **_check_finetune(settings.get("finetune"), f"{where}.finetune")}
     if generator is None:
