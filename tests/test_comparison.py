@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from causalmix.metrics.comparison import dataset_improvement, method_comparison, shared_tasks
+from causalmix.metrics.comparison import dataset_improvement, method_comparison, paired_difference, shared_tasks
 
 
 def _runs() -> pd.DataFrame:
@@ -61,3 +61,16 @@ def test_dataset_improvement_is_a_methods_by_datasets_median():
     expected = runs[(runs["dataset"] == "d2") & (runs["seed"] == 0) & (runs["method"] == "gen")]["normalized"]
     assert matrix.loc["gen", "d2"] == pytest.approx(expected.median())
     assert (matrix.loc["zero_shot"] == 0).all()
+
+
+def test_paired_difference_per_group_with_verdicts():
+    runs = _runs()
+    table = paired_difference(runs, "gen", "finetune", column="roc_auc", by=["n_train"], n_resamples=200)
+    assert list(table.index) == [128]
+    row = table.loc[128]
+    assert row["n"] == 12 and row["difference"] == pytest.approx(0.01)
+    assert row["verdict"] == "supported" and row["ci_low"] > 0
+    reverse = paired_difference(runs, "finetune", "gen", column="roc_auc", n_resamples=200)
+    assert reverse.loc[0, "verdict"] == "contradicted"
+    with pytest.raises(ValueError, match=r"No runs of method\(s\) \['nope'\]"):
+        paired_difference(runs, "nope", "finetune")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from causalmix.metrics.aggregate import ranks
-from causalmix.metrics.bootstrap import bootstrap_runs
+from causalmix.metrics.bootstrap import bootstrap_runs, verdict
 from causalmix.metrics.normalize import TASK_KEYS, _check_columns
 from causalmix.metrics.scores import get_metric
 
@@ -73,3 +73,36 @@ def dataset_improvement(runs: pd.DataFrame, column: str = "normalized") -> pd.Da
     """Methods x datasets: the median of ``column`` over each dataset's shared tasks."""
     shared = shared_tasks(runs)
     return shared.pivot_table(index="method", columns="dataset", values=column, aggfunc="median")
+
+
+def paired_difference(runs: pd.DataFrame, method: str, reference: str, column: str = "normalized",
+                      by=(), statistic: str = "mean", confidence: float = 0.95,
+                      n_resamples: int = 2000, random_state: int = 0) -> pd.DataFrame:
+    """``method`` minus ``reference`` on the tasks both completed, per group of ``by`` (e.g.
+    ``("n_train",)``): the ``statistic`` ("mean" or "median") of the paired differences of
+    ``column`` with a dataset-level CI, its p-value and the four-outcome verdict on "``method``
+    is above ``reference``" (flip the sign of ``column`` for lower-is-better values).
+    One row per group: ``n`` (paired tasks), ``n_datasets``, ``difference``, ``ci_low``,
+    ``ci_high``, ``p``, ``verdict``."""
+    if statistic not in ("mean", "median"):
+        raise ValueError(f"statistic must be 'mean' or 'median', got {statistic!r}.")
+    by = list(by)
+    _check_columns(runs, [*TASK_KEYS, "method", column, *by])
+    missing = [m for m in (method, reference) if m not in set(runs["method"])]
+    if missing:
+        raise ValueError(f"No runs of method(s) {missing}; methods: {sorted(set(runs['method']))}.")
+    keys = list(dict.fromkeys([*TASK_KEYS, *by]))
+    pairs = runs[runs["method"].isin([method, reference])].pivot(index=keys, columns="method",
+                                                                   values=column).dropna()
+    pairs = (pairs[method] - pairs[reference]).rename("difference").reset_index()
+    reduce = np.mean if statistic == "mean" else np.median
+    rows = []
+    for group, part in (pairs.groupby(by, sort=True) if by else [((), pairs)]):
+        estimate = bootstrap_runs(part, "difference", reduce, confidence=confidence,
+                                  n_resamples=n_resamples, random_state=random_state)
+        group = group if isinstance(group, tuple) else (group,)
+        rows.append({**dict(zip(by, group)), "n": len(part), "n_datasets": estimate.n_datasets,
+                     "difference": estimate.value, "ci_low": estimate.low, "ci_high": estimate.high,
+                     "p": estimate.p_value, "verdict": verdict(estimate, +1)})
+    table = pd.DataFrame(rows)
+    return table.set_index(by) if by else table
