@@ -39,6 +39,14 @@ class Results:
         columns = ["run_id", "dataset", "fold", "n_train", "seed", "method", "error"]
         return self.runs.loc[self.runs["status"] == "error", columns].reset_index(drop=True)
 
+    def method_settings(self) -> pd.DataFrame:
+        """One row per method of the config, in config order: ``kind``, ``generator`` and its
+        resolved fine-tuning settings (one column each; NaN where a method has none)."""
+        methods = self.manifest["config"]["methods"]
+        rows = {name: {"kind": m["kind"], "generator": m.get("generator"), **m.get("finetune", {})}
+                for name, m in methods.items()}
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
+
 
 def load(path: str | Path) -> Results:
     """The results under ``path`` (an experiment folder written by ``causalmix run``)."""

@@ -45,10 +45,26 @@ def test_manifest_records_config_versions_and_counts(experiment):
     manifest = results.load(experiment).manifest
     assert manifest["config"]["datasets"] == ["iris", "broken"]
     assert manifest["config"]["methods"] == {"zero_shot": {"kind": "zero_shot", "generator": None,
-                                                           "generator_params": {}, "finetune": {}}}
+                                                           "generator_params": {}, "finetune": {},
+                                                           "seeds": None}}
     assert manifest["packages"]["causalmix"] and manifest["packages"]["torch"]
     assert set(manifest["git"]) == {"commit", "dirty"}
     assert (manifest["n_runs"], manifest["n_ok"], manifest["n_failed"]) == (4, 2, 2)
+
+
+def test_method_settings_resolve_each_methods_fine_tuning(tmp_path):
+    config = load_config({"name": "settings", "datasets": ["iris"], "n_train": [40],
+                          "finetune": {"max_steps": 0, "learning_rate": 1.0e-3},
+                          "methods": {"zero_shot": None, "finetune": None,
+                                      "copula_x2": {"generator": "copula",
+                                                    "finetune": {"synthetic_ratio": 2.0}}}})
+    run_experiment(config, tmp_path, progress=False)
+    settings = results.load(tmp_path).method_settings()
+    assert list(settings.index) == ["zero_shot", "finetune", "copula_x2"]
+    assert list(settings["kind"]) == ["zero_shot", "finetune", "augment"]
+    assert settings.loc["copula_x2", "generator"] == "copula"
+    assert settings.loc["copula_x2", "synthetic_ratio"] == 2.0 and settings.loc["finetune", "learning_rate"] == 1e-3
+    assert pd.isna(settings.loc["zero_shot", "learning_rate"])
 
 
 def test_load_explains_a_folder_that_is_not_an_experiment(tmp_path):
