@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from causalmix import fidelity
 from causalmix.augment import AUGMENTERS, make_augmenter
 from causalmix.augment.base import Augmenter
-from causalmix.augment.causalmix import CausalMixAugmenter
+from causalmix.augment.causal_mix import CausalMixAugmenter
 from causalmix.augment.dag_sampling import most_probable_dag
 from causalmix.augment.discovery import edge_probabilities, simulate_linear_gaussian, structure_scores
 from causalmix.data import load_dataset

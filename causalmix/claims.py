@@ -535,7 +535,7 @@ def check_scm_structure(context: ClaimContext) -> Evidence:
 def check_pc_and_fci(context: ClaimContext) -> Evidence:
     """Both algorithms run by default, and the edge probabilities are the mean of PC's and FCI's
     orientation votes: P(pc+fci) = (P(pc) + P(fci)) / 2 on the same bootstrap resamples."""
-    from causalmix.augment.causalmix import CausalMixAugmenter
+    from causalmix.augment.causal_mix import CausalMixAugmenter
     from causalmix.augment.discovery import edge_probabilities, simulate_linear_gaussian
 
     default = inspect.signature(CausalMixAugmenter).parameters["algorithms"].default

@@ -35,7 +35,6 @@ def test_schema_and_determinism(name):
     pd.testing.assert_series_equal(y_syn, again[1])
     assert not augmenter.sample(500, random_state=4)[0].equals(X_syn)
     assert X_syn["b"].isna().mean() == pytest.approx(0.1, abs=0.04)
-    assert augmenter.sample(0, random_state=0)[0].shape == (0, X.shape[1])
 
 
 def test_marginals_keep_marginals_and_drop_dependence():
@@ -77,14 +76,3 @@ def test_normal_scores_round_trip_to_the_training_values():
     back = from_normal_scores(scores, np.sort(values))
     np.testing.assert_allclose(back, values)
     assert from_normal_scores(np.array([-9.0, 9.0]), np.sort(values)).tolist() == [1.0, 10.0]
-
-
-@pytest.mark.parametrize("name", ["marginals", "copula"])
-def test_clear_errors(name):
-    X, y = correlated_table(n=20)
-    with pytest.raises(RuntimeError, match="not fitted"):
-        make_augmenter(name).sample(3)
-    with pytest.raises(TypeError, match="DataFrame"):
-        make_augmenter(name).fit(X.to_numpy(), y)
-    with pytest.raises(ValueError, match="rows"):
-        make_augmenter(name).fit(X, y.iloc[:5])

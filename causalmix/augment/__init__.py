@@ -12,7 +12,7 @@ from causalmix.augment.base import Augmenter
 
 # registry name -> "module:class"
 AUGMENTERS: dict[str, str] = {
-    "causalmix": "causalmix.augment.causalmix:CausalMixAugmenter",
+    "causalmix": "causalmix.augment.causal_mix:CausalMixAugmenter",
     "marginals": "causalmix.augment.statistical:MarginalsAugmenter",
     "copula": "causalmix.augment.statistical:GaussianCopulaAugmenter",
     "smote": "causalmix.augment.smote:SMOTEAugmenter",

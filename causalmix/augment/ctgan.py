@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 from ctgan import CTGAN
 from joblib import parallel_config
-from sklearn.utils.validation import check_is_fitted
 
 from causalmix.augment.base import Augmenter
 from causalmix.augment.schema import TableSchema
@@ -71,7 +70,7 @@ class CTGANAugmenter(Augmenter):
         self.random_state = random_state
         self.verbose = verbose
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> CTGANAugmenter:
+    def _fit(self, X: pd.DataFrame, y: pd.Series, schema: TableSchema) -> None:
         """Train the GAN on ``X`` (n_rows, n_features) and ``y`` (n_rows,)."""
         for name in ("epochs", "batch_size", "max_steps", "pac"):
             value = getattr(self, name)
@@ -80,7 +79,6 @@ class CTGANAugmenter(Augmenter):
         if self.batch_size % 2 or self.batch_size % self.pac:
             raise ValueError(f"batch_size must be even and a multiple of pac={self.pac}, "
                              f"got {self.batch_size}.")
-        schema = TableSchema.record(X, y)
         numeric = X[schema.numeric_columns].astype(np.float64)
         self.indicated_ = [j for j, name in enumerate(schema.numeric_columns)
                            if numeric[name].isna().any()]
@@ -92,7 +90,7 @@ class CTGANAugmenter(Augmenter):
             pd.DataFrame(numeric.fillna(numeric.median()).fillna(0.0).to_numpy(),
                          columns=[f"n{j}" for j in range(numeric.shape[1])]),
             indicators, categorical,
-            pd.Series(pd.Categorical(pd.Series(y), categories=schema.classes).codes.astype(np.int64),
+            pd.Series(pd.Categorical(y, categories=schema.classes).codes.astype(np.int64),
                       name=LABEL_COLUMN),
         ], axis=1)
         multiple = np.lcm(2, self.pac)
@@ -109,12 +107,9 @@ class CTGANAugmenter(Augmenter):
         # costs far more than it saves on small tables
         with parallel_config(backend="sequential"):
             self.model_.fit(frame, discrete)
-        self.schema_ = schema
-        return self
 
-    def sample(self, n: int, random_state: int | None = None) -> tuple[pd.DataFrame, pd.Series]:
-        """``n`` synthetic rows ``(X_syn, y_syn)`` in the schema seen in ``fit``, in random order."""
-        check_is_fitted(self, "schema_")
+    def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, np.ndarray]:
+        """``n`` synthetic rows, in random order."""
         rng = np.random.default_rng(random_state)
         labels = self.schema_.draw_labels(n, rng)
         n_numeric = len(self.schema_.numeric_columns)
@@ -133,7 +128,7 @@ class CTGANAugmenter(Augmenter):
         codes = encoded[:, n_numeric + len(self.indicated_):-1].round().astype(np.int64)
         frame = pd.concat([pd.DataFrame(numeric, columns=self.schema_.numeric_columns),
                            self.schema_.from_codes(codes)], axis=1)
-        return self.schema_.restore(frame, labels)
+        return frame, labels
 
 
 def _seed(random_state: int | None) -> int:

@@ -7,7 +7,6 @@ import pandas as pd
 from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.validation import check_is_fitted
 
 from causalmix.augment.base import Augmenter
 from causalmix.augment.schema import TableSchema
@@ -40,12 +39,11 @@ class SMOTEAugmenter(Augmenter):
     def __init__(self, k_neighbors: int = 5):
         self.k_neighbors = k_neighbors
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> SMOTEAugmenter:
+    def _fit(self, X: pd.DataFrame, y: pd.Series, schema: TableSchema) -> None:
         """Record ``X`` (n_rows, n_features) and ``y`` (n_rows,) in the space SMOTE works in."""
         if isinstance(self.k_neighbors, bool) or not isinstance(self.k_neighbors, (int, np.integer)) \
                 or self.k_neighbors < 1:
             raise ValueError(f"k_neighbors must be a positive integer, got {self.k_neighbors!r}.")
-        schema = TableSchema.record(X, y)
         numeric = X[schema.numeric_columns].to_numpy(dtype=np.float64)
         if schema.numeric_columns:
             numeric = SimpleImputer(strategy="median", keep_empty_features=True).fit_transform(numeric)
@@ -54,13 +52,10 @@ class SMOTEAugmenter(Augmenter):
         else:
             self.scaler_ = None
         self.features_ = np.hstack([numeric, schema.to_codes(X)])
-        self.labels_ = pd.Series(y).to_numpy(dtype=object)
-        self.schema_ = schema
-        return self
+        self.labels_ = y.to_numpy(dtype=object)
 
-    def sample(self, n: int, random_state: int | None = None) -> tuple[pd.DataFrame, pd.Series]:
-        """``n`` synthetic rows ``(X_syn, y_syn)`` in the schema seen in ``fit``, in random order."""
-        check_is_fitted(self, "schema_")
+    def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, np.ndarray]:
+        """``n`` synthetic rows, in random order."""
         rng = np.random.default_rng(random_state)
         labels = self.schema_.draw_labels(n, rng)
         rows = np.empty((n, self.features_.shape[1]))
@@ -74,7 +69,7 @@ class SMOTEAugmenter(Augmenter):
             numeric = self.scaler_.inverse_transform(numeric)
         numeric = pd.DataFrame(numeric, columns=self.schema_.numeric_columns)
         categorical = self.schema_.from_codes(rows[:, n_numeric:].round().astype(np.int64))
-        return self.schema_.restore(pd.concat([numeric, categorical], axis=1), labels)
+        return pd.concat([numeric, categorical], axis=1), labels
 
     def _interpolate(self, label, n: int, seed: int) -> np.ndarray:
         """(n, n_features) new rows of class ``label`` in the encoded space."""

@@ -8,8 +8,7 @@ from pandas.api import types as ptypes
 from scipy import stats
 
 from causalmix.augment.base import Augmenter
-from causalmix.augment.schema import is_categorical_column
-from causalmix.validation import check_finite
+from causalmix.augment.schema import TableSchema, is_categorical_column
 
 MISSING_LEVEL = "__missing__"
 _LABEL = "__label__"
@@ -25,15 +24,12 @@ class MarginalsAugmenter(Augmenter):
     def __init__(self, random_state: int | None = 0):
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> MarginalsAugmenter:
+    def _fit(self, X: pd.DataFrame, y: pd.Series, schema: TableSchema) -> None:
         """Store ``X`` (n_rows, n_features) and ``y`` (n_rows,)."""
-        X, y = _validated(X, y)
         self.X_ = X
         self.y_ = y
-        return self
 
-    def sample(self, n: int, random_state: int | None = None) -> tuple[pd.DataFrame, pd.Series]:
-        _check_sample(self, n)
+    def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, pd.Series]:
         rng = np.random.default_rng(random_state)
         rows = len(self.X_)
         columns = {c: self.X_[c].iloc[rng.integers(0, rows, n)].reset_index(drop=True) for c in self.X_.columns}
@@ -63,12 +59,9 @@ class GaussianCopulaAugmenter(Augmenter):
     def __init__(self, random_state: int | None = 0):
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> GaussianCopulaAugmenter:
+    def _fit(self, X: pd.DataFrame, y: pd.Series, schema: TableSchema) -> None:
         """Fit marginals and the normal-scores correlation on ``X`` (n_rows, n_features) and ``y``."""
-        X, y = _validated(X, y)
         rng = np.random.default_rng(self.random_state)
-        self.columns_ = list(X.columns)
-        self.label_name_ = y.name
         frame = X.copy()
         frame[_LABEL] = y
         self.specs_, scores = {}, []
@@ -100,15 +93,13 @@ class GaussianCopulaAugmenter(Augmenter):
         repaired = (eigenvectors * np.clip(eigenvalues, 1e-6, None)) @ eigenvectors.T
         scale = np.sqrt(np.diag(repaired))
         self.correlation_ = repaired / np.outer(scale, scale)
-        return self
 
-    def sample(self, n: int, random_state: int | None = None) -> tuple[pd.DataFrame, pd.Series]:
-        _check_sample(self, n)
+    def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, pd.Series]:
         rng = np.random.default_rng(random_state)
         scores = rng.multivariate_normal(np.zeros(len(self.specs_)), self.correlation_, size=n, method="cholesky")
         decoded = {column: self._decode(column, scores[:, k], rng) for k, column in enumerate(self.specs_)}
-        y = decoded.pop(_LABEL).rename(self.label_name_)
-        return pd.DataFrame(decoded, columns=self.columns_), y
+        y = decoded.pop(_LABEL)
+        return pd.DataFrame(decoded), y
 
     def _decode(self, column, scores: np.ndarray, rng: np.random.Generator) -> pd.Series:
         spec = self.specs_[column]
@@ -152,22 +143,3 @@ def restore_categorical(levels: np.ndarray, dtype) -> pd.Series:
     if ptypes.is_bool_dtype(dtype):
         return pd.Series(levels == "True")
     return pd.Series(levels, dtype=dtype)
-
-
-def _validated(X, y) -> tuple[pd.DataFrame, pd.Series]:
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}.")
-    y = y if isinstance(y, pd.Series) else pd.Series(y)
-    if len(X) != len(y) or len(X) == 0:
-        raise ValueError(f"X and y need the same, non-zero number of rows; got {len(X)} and {len(y)}.")
-    if y.isna().any():
-        raise ValueError(f"y has {int(y.isna().sum())} missing label(s).")
-    check_finite(X, "X")  # +-inf would be copied into synthetic rows
-    return X.reset_index(drop=True), y.reset_index(drop=True)
-
-
-def _check_sample(augmenter: Augmenter, n) -> None:
-    if not hasattr(augmenter, "specs_") and not hasattr(augmenter, "X_"):
-        raise RuntimeError(f"{type(augmenter).__name__} is not fitted; call fit(X, y) first.")
-    if not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}.")

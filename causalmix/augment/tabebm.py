@@ -7,7 +7,6 @@ import pandas as pd
 import torch
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
-from sklearn.utils.validation import check_is_fitted
 from tqdm import tqdm
 
 from causalmix.augment.base import Augmenter
@@ -74,7 +73,7 @@ class TabEBMAugmenter(Augmenter):
         self.random_state = random_state
         self.verbose = verbose
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> TabEBMAugmenter:
+    def _fit(self, X: pd.DataFrame, y: pd.Series, schema: TableSchema) -> None:
         """Encode ``X`` (n_rows, n_features) and build each class's context from ``y`` (n_rows,)."""
         if isinstance(self.sgld_steps, bool) or not isinstance(self.sgld_steps, (int, np.integer)) \
                 or self.sgld_steps < 0:
@@ -83,7 +82,6 @@ class TabEBMAugmenter(Augmenter):
                      "distance_negative_class"):
             if not np.isfinite(getattr(self, name)) or getattr(self, name) < 0:
                 raise ValueError(f"{name} must be a non-negative number, got {getattr(self, name)!r}.")
-        schema = TableSchema.record(X, y)
         model = load_model(self.model) if isinstance(self.model, str) else self.model
         if X.shape[1] > model.limits.max_features:
             raise ValueError(f"X has {X.shape[1]} features but the model takes at most "
@@ -104,7 +102,7 @@ class TabEBMAugmenter(Augmenter):
         features = np.hstack(blocks).astype(np.float32)
 
         rng = np.random.default_rng(self.random_state)
-        labels = pd.Series(y).to_numpy(dtype=object)
+        labels = y.to_numpy(dtype=object)
         self.contexts_ = {}
         for label in schema.classes:
             negatives = self._surrogate_negatives(features.shape[1], rng)
@@ -114,12 +112,9 @@ class TabEBMAugmenter(Augmenter):
                 rows = rows[np.sort(rng.choice(len(rows), room, replace=False))]
             self.contexts_[label] = (rows, negatives)
         self.model_ = model
-        self.schema_ = schema
-        return self
 
-    def sample(self, n: int, random_state: int | None = None) -> tuple[pd.DataFrame, pd.Series]:
-        """``n`` synthetic rows ``(X_syn, y_syn)`` in the schema seen in ``fit``, in random order."""
-        check_is_fitted(self, "schema_")
+    def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, np.ndarray]:
+        """``n`` synthetic rows, in random order."""
         rng = np.random.default_rng(random_state)
         labels = self.schema_.draw_labels(n, rng)
         n_features = next(iter(self.contexts_.values()))[0].shape[1]
@@ -139,7 +134,7 @@ class TabEBMAugmenter(Augmenter):
             codes = np.clip(self.code_scaler_.inverse_transform(codes).round(), *self.code_range_)
         frame = pd.concat([pd.DataFrame(numeric, columns=self.schema_.numeric_columns),
                            self.schema_.from_codes(codes.astype(np.int64))], axis=1)
-        return self.schema_.restore(frame, labels)
+        return frame, labels
 
     def _surrogate_negatives(self, n_features: int, rng: np.random.Generator) -> np.ndarray:
         """(min(4, 2^d), d) distinct hypercube corners, closed under mirroring."""

@@ -60,9 +60,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from causalmix.augment.base import Augmenter
+from causalmix.augment.base import Augmenter, check_sample_size
 from causalmix.augment.schema import TableSchema
-from causalmix.validation import check_not_empty
 
 SOURCE = "ITMO-NSS-team/syn-tune-fm, src/generators/table_augmentation/model.py"
 
@@ -96,21 +95,17 @@ class TableAugmentAugmenter(Augmenter):
         self.rows_per_table = rows_per_table
         self.stratify = stratify
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> TableAugmentAugmenter:
-        """Store ``X`` (n_rows, n_features) and ``y`` (n_rows,); rejects empty tables and (through
-        :meth:`TableSchema.record`, like every generator) non-DataFrames and +-inf cells."""
+    def _fit(self, X: pd.DataFrame, y: pd.Series, schema: TableSchema) -> None:
+        """Store ``X`` (n_rows, n_features) and ``y`` (n_rows,)."""
         self._check_parameters()
-        check_not_empty(X, "X")
-        schema = TableSchema.record(X, y)
-        self.X_ = X.reset_index(drop=True)
-        self.y_ = pd.Series(y).reset_index(drop=True)
-        self.class_rows_ = [np.flatnonzero((self.y_ == label).to_numpy()) for label in schema.classes]
-        self.schema_ = schema
-        return self
+        self.X_ = X
+        self.y_ = y
+        self.class_rows_ = [np.flatnonzero((y == label).to_numpy()) for label in schema.classes]
 
     def cell_sources(self, n: int, random_state: int | None = None) -> CellSources:
         """The plan ``sample(n, random_state)`` follows: which real row every cell is copied from."""
         check_is_fitted(self, "schema_")
+        check_sample_size(n)
         rng = np.random.default_rng(random_state)
         n_real, n_features = self.X_.shape
         if self.stratify:
@@ -120,8 +115,6 @@ class TableAugmentAugmenter(Augmenter):
                 wanted = labels == label
                 rows[wanted] = members[rng.integers(0, len(members), int(wanted.sum()))]
         else:
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-                raise ValueError(f"n must be a non-negative integer, got {n!r}.")
             rows = rng.integers(0, n_real, n)
         size = self.rows_per_table or n_real
         kept = np.zeros((n, n_features), dtype=bool)
@@ -136,13 +129,11 @@ class TableAugmentAugmenter(Augmenter):
             sources[block, dropped] = rng.integers(0, n_real, (block.stop - start, len(dropped)))
         return CellSources(rows=rows, kept=kept, sources=sources, table=table)
 
-    def sample(self, n: int, random_state: int | None = None) -> tuple[pd.DataFrame, pd.Series]:
-        """``n`` synthetic rows ``(X_syn, y_syn)`` in the schema seen in ``fit``."""
+    def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, np.ndarray]:
         plan = self.cell_sources(n, random_state)
         columns = {name: self.X_[name].iloc[plan.sources[:, j]].reset_index(drop=True)
                    for j, name in enumerate(self.X_.columns)}
-        X_syn = pd.DataFrame(columns, columns=self.X_.columns)
-        return self.schema_.restore(X_syn, self.y_.iloc[plan.rows].to_numpy())
+        return pd.DataFrame(columns, columns=self.X_.columns), self.y_.iloc[plan.rows].to_numpy()
 
     def _check_parameters(self) -> None:
         low, high = self.min_feature_fraction, self.max_feature_fraction

@@ -10,26 +10,12 @@ Pipeline (Bühler, Purucker, Hutter, arXiv 2601.04110, "CausalMixFT"):
 4. ``sample(n)`` spreads ``n`` over the SCMs and propagates fresh exogenous noise through each,
    optionally under soft interventions (below).
 
-How columns become SCM nodes (our choices where the paper is silent):
+How columns become SCM nodes (numeric columns as normal scores, categorical and few-valued
+integer columns as ``str`` levels, constant columns left out) is ``causalmix.augment.column_encoding``.
+Near-duplicate features (``|r| >= near_duplicate_correlation`` between discovery values): only
+the first enters discovery; each other one gets it as its single parent (``P = 1``).
 
-- categorical columns (``category``/object/bool dtype): ``str`` levels; missing values form a
-  level of their own (so synthetic rows get NaN where the SCM draws it); levels seen fewer than
-  ``min_level_count`` times, and all but the ``max_levels`` most frequent, are pooled into one
-  "rare" level that is decoded by drawing one of the pooled levels by its training frequency;
-- integer-valued numeric columns with at most ``max_discrete_levels`` distinct values: categorical
-  nodes too (a classifier keeps their support exact), decoded back to numbers;
-- other numeric columns: normal scores ``Phi^-1((rank - 1/2) / n)`` (NaN imputed with the median),
-  for discovery (the "nonparanormal" Fisher-z test) and for the SCMs; synthetic scores are mapped
-  back with the empirical quantile function of the training values, so they keep the training
-  marginal and range; rounded for integer dtypes; set to NaN independently with the column's
-  training missing rate;
-- columns constant in the training rows: left out of discovery and SCMs, filled with their value;
-- the label: a categorical node; every class keeps its own level;
-- near-duplicate features (``|r| >= near_duplicate_correlation`` between discovery values): only
-  the first enters discovery; each other one gets it as its single parent (``P = 1``).
-
-For discovery, categorical nodes enter as their level codes (levels sorted by frequency), and
-the CI test is chosen from the node types (``choose_ci_test``). Conditioning sets are capped
+The CI test is chosen from the node types (``choose_ci_test``). Conditioning sets are capped
 at ``max_depth`` variables. Beyond ``wide_table_nodes`` nodes (default 40) the pipeline switches
 to its cheap form, with a warning: conditioning sets capped at 1 variable, FCI only (causal-learn
 0.1.4.8's PC skeleton search checks removed edges in a list, which takes minutes at 100 nodes;
@@ -75,20 +61,15 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
-from scipy import stats
 from tqdm import tqdm
 
 from causalmix.augment.base import Augmenter
+from causalmix.augment.column_encoding import decode_column, encode_column, encode_label
 from causalmix.augment.dag_sampling import most_probable_dag, sample_dags
 from causalmix.augment.discovery import ALGORITHMS, choose_ci_test, edge_probabilities
+from causalmix.augment.schema import TableSchema
 from causalmix.augment.scm import MECHANISMS, draw, fit_scms
-from causalmix.augment.schema import is_categorical_column
-from causalmix.augment.statistical import (MISSING_LEVEL, from_normal_scores, normal_scores,
-                                           restore_categorical, restore_numeric)
-from causalmix.validation import check_finite
 
-RARE_LEVEL = "__rare__"
 TARGET_NODE = "__target__"
 
 
@@ -171,20 +152,22 @@ class CausalMixAugmenter(Augmenter):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> CausalMixAugmenter:
+    def _fit(self, X: pd.DataFrame, y: pd.Series, schema: TableSchema) -> None:
         """Discover the structure of ``(X, y)`` (n_rows, n_features) and fit ``n_dags`` SCMs."""
-        X, y = _validated(X, y)
+        if len(X) < 5:
+            raise ValueError(f"need at least 5 rows to fit, got {len(X)}.")
+        if len(schema.classes) < 2:
+            raise ValueError("y needs at least two classes.")
         if self.n_dags < 1:
             raise ValueError(f"n_dags must be >= 1, got {self.n_dags}.")
         if self.mechanisms not in MECHANISMS:
             raise ValueError(f"mechanisms must be one of {MECHANISMS}, got {self.mechanisms!r}.")
         self._check_intervention_parameters(X.columns, y.name)
         rng = np.random.default_rng(self.random_state)
-        self.feature_names_in_ = np.array(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
         self.target_name_ = str(y.name) if y.name is not None and y.name not in X.columns else TARGET_NODE
-        self.columns_ = {column: self._encode_column(X[column]) for column in X.columns}
-        self.columns_[self.target_name_] = _label_column(y)
+        self.columns_ = {column: encode_column(X[column], self.max_discrete_levels, self.max_levels,
+                                               self.min_level_count) for column in X.columns}
+        self.columns_[self.target_name_] = encode_label(y)
         nodes = [name for name, spec in self.columns_.items() if spec["kind"] != "constant"]
         node_data = pd.DataFrame({name: self.columns_[name]["fit_values"] for name in nodes})
         categorical_nodes = [name for name in nodes if self.columns_[name]["kind"] in ("categorical", "label")]
@@ -232,52 +215,22 @@ class CausalMixAugmenter(Augmenter):
         self.timings_["scm_fit"] = time.perf_counter() - start
         stages.update()
         stages.close()
-        return self
-
-    def _encode_column(self, column: pd.Series) -> dict:
-        """How one feature column becomes a node: its kind, fit/discovery values and decoding facts."""
-        observed = column.dropna()
-        spec = {"dtype": column.dtype, "missing_rate": float(column.isna().mean())}
-        if observed.nunique() <= 1 and not (len(observed) and spec["missing_rate"] > 0):
-            spec.update(kind="constant", value=observed.iloc[0] if len(observed) else np.nan)
-            return spec
-        if is_categorical_column(column):
-            levels = column.astype(object).where(column.notna(), MISSING_LEVEL).astype(str)
-            counts = levels.value_counts()
-            kept = counts[counts >= self.min_level_count].index[: self.max_levels]
-            rare = counts.drop(kept)
-            values = levels.where(levels.isin(kept), RARE_LEVEL)
-            spec["rare_levels"] = (rare.index.to_numpy(), (rare / rare.sum()).to_numpy())
-        elif _is_discrete_numeric(column, self.max_discrete_levels):
-            values = column.astype(object).where(column.notna(), MISSING_LEVEL).map(_number_level)
-            spec["rare_levels"] = (np.array([], dtype=object), np.array([]))
-        else:
-            observed_sorted = np.sort(observed.to_numpy(dtype=float))
-            scores = normal_scores(column.astype(float).fillna(np.median(observed_sorted)).to_numpy())
-            spec.update(kind="numeric", sorted_values=observed_sorted, fit_values=scores, discovery_values=scores)
-            return spec
-        frequency_order = values.value_counts().index
-        spec.update(kind="categorical", fit_values=values.to_numpy(dtype=object),
-                    discovery_values=pd.Categorical(values, categories=frequency_order).codes.astype(float))
-        return spec
 
     # --------------------------------------------------------------- sample
-    def sample(self, n: int, random_state: int | None = None) -> tuple[pd.DataFrame, pd.Series]:
-        """``n`` synthetic rows ``(X_syn, y_syn)`` in the schema of ``fit``'s input."""
-        if not hasattr(self, "scms_"):
-            raise RuntimeError("CausalMixAugmenter is not fitted; call fit(X, y) first.")
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}.")
+    def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, pd.Series]:
+        """``n`` synthetic rows ``(X_syn, labels)``."""
         self._check_intervention_parameters(self.feature_names_in_, self.columns_[self.target_name_]["name"])
         rng = np.random.default_rng(random_state)
         if self.class_balance:
-            nodes = self._balanced_draw(int(n), rng)
+            nodes = self._balanced_draw(n, rng)
         else:
-            nodes = self._draw(int(n), rng)
+            nodes = self._draw(n, rng)
         nodes = nodes.iloc[rng.permutation(len(nodes))].reset_index(drop=True)
-        decoded = {name: self._decode_column(name, nodes, rng) for name in self.columns_}
-        y = decoded.pop(self.target_name_)
-        return pd.DataFrame(decoded, columns=list(self.feature_names_in_)), y
+        decoded = {name: decode_column(name, spec, nodes, rng, extrapolate=self._intervening)
+                   for name, spec in self.columns_.items()}
+        by_name = {str(label): label for label in self.schema_.classes}
+        labels = decoded.pop(self.target_name_).map(by_name)
+        return pd.DataFrame(decoded), labels
 
     def _draw(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """``n`` node rows, split as evenly as possible over the SCMs (remainder to a random few)."""
@@ -363,49 +316,6 @@ class CausalMixAugmenter(Augmenter):
         mode = levels[np.argmax(counts)]
         return lambda value: mode if rng.random() < 1 - scale else value
 
-    def _decode_column(self, name, nodes: pd.DataFrame, rng: np.random.Generator) -> pd.Series:
-        spec = self.columns_[name]
-        n = len(nodes)
-        if spec["kind"] == "constant":
-            return pd.Series(np.repeat(spec["value"], n)).astype(spec["dtype"])
-        if spec["kind"] == "label":
-            return pd.Series(pd.Categorical(nodes[name].astype(str), categories=spec["classes"]), name=spec["name"])
-        if spec["kind"] == "numeric":
-            decode = extrapolated_quantiles if self._intervening else from_normal_scores
-            values = decode(nodes[name].to_numpy(dtype=float), spec["sorted_values"])
-            return restore_numeric(values, spec["dtype"], spec["missing_rate"], rng)
-        levels = nodes[name].astype(str).to_numpy(dtype=object)
-        rare = levels == RARE_LEVEL
-        rare_names, rare_frequencies = spec["rare_levels"]
-        if rare.any():
-            levels[rare] = rng.choice(rare_names, size=int(rare.sum()), p=rare_frequencies)
-        levels = np.where(levels == MISSING_LEVEL, None, levels)
-        if ptypes.is_numeric_dtype(spec["dtype"]) and not ptypes.is_bool_dtype(spec["dtype"]):
-            numbers = pd.to_numeric(pd.Series(levels, dtype=object), errors="coerce").to_numpy(dtype=float)
-            return restore_numeric(numbers, spec["dtype"], 0.0, rng)
-        return restore_categorical(levels, spec["dtype"])
-
-
-def extrapolated_quantiles(scores: np.ndarray, sorted_values: np.ndarray, tail_fraction: float = 0.1) -> np.ndarray:
-    """Normal scores (n,) -> values (n,) like ``from_normal_scores`` inside the training range and,
-    beyond its outermost order statistics, on straight lines continuing the empirical quantile
-    function: each tail's slope (value units per score unit) is the secant over the outer
-    ``tail_fraction`` of the order statistics, or over the whole range where that secant is flat
-    (ties in the tail)."""
-    n = len(sorted_values)
-    knots = stats.norm.ppf((np.arange(n) + 0.5) / n)
-    values = from_normal_scores(scores, sorted_values)
-    if n < 2:
-        return values
-    inner = min(max(1, int(tail_fraction * n)), n - 1)
-    overall = (sorted_values[-1] - sorted_values[0]) / (knots[-1] - knots[0])
-    low = (sorted_values[inner] - sorted_values[0]) / (knots[inner] - knots[0]) or overall
-    high = (sorted_values[-1] - sorted_values[-1 - inner]) / (knots[-1] - knots[-1 - inner]) or overall
-    below, above = scores < knots[0], scores > knots[-1]
-    values[below] = sorted_values[0] + low * (scores[below] - knots[0])
-    values[above] = sorted_values[-1] + high * (scores[above] - knots[-1])
-    return values
-
 
 def _near_duplicates(matrix: np.ndarray, nodes: list, label, threshold: float | None) -> dict:
     """``{node: representative}`` for feature nodes whose discovery values (n_rows, n_nodes) correlate
@@ -421,40 +331,3 @@ def _near_duplicates(matrix: np.ndarray, nodes: list, label, threshold: float | 
         elif name != label:
             kept.append(i)
     return duplicates
-
-
-def _validated(X, y) -> tuple[pd.DataFrame, pd.Series]:
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}.")
-    y = pd.Series(y) if not isinstance(y, pd.Series) else y
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
-    if len(X) < 5:
-        raise ValueError(f"need at least 5 rows to fit, got {len(X)}.")
-    if X.shape[1] == 0:
-        raise ValueError("X has no columns.")
-    if X.columns.duplicated().any():
-        raise ValueError(f"X has duplicate column names {X.columns[X.columns.duplicated()].tolist()}.")
-    check_finite(X, "X")  # +-inf would be propagated into synthetic rows
-    if y.isna().any():
-        raise ValueError(f"y has {int(y.isna().sum())} missing label(s).")
-    if y.nunique() < 2:
-        raise ValueError("y needs at least two classes.")
-    return X.reset_index(drop=True), y.reset_index(drop=True)
-
-
-def _label_column(y: pd.Series) -> dict:
-    labels = y.astype(str)
-    classes = list(y.cat.categories.astype(str)) if isinstance(y.dtype, pd.CategoricalDtype) else sorted(labels.unique())
-    frequency_order = labels.value_counts().index
-    return {"kind": "label", "name": y.name, "classes": classes, "fit_values": labels.to_numpy(dtype=object),
-            "discovery_values": pd.Categorical(labels, categories=frequency_order).codes.astype(float)}
-
-
-def _is_discrete_numeric(column: pd.Series, max_levels: int) -> bool:
-    observed = column.dropna().astype(float)
-    return observed.nunique() <= max_levels and bool(np.all(observed == np.round(observed)))
-
-
-def _number_level(value) -> str:
-    return value if value == MISSING_LEVEL else repr(float(value))
