@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--recompute-config", nargs="+", default=None,
                       help="experiment configs run by --recompute (default: the YAML's `experiments`)")
     book.add_argument("--no-build", action="store_true", help="execute notebooks only")
-    book.set_defaults(func=lambda args: __import__("causalmix.book", fromlist=["main"]).main(args))
+    book.set_defaults(func=lambda args: __import__("causalmix.report.book", fromlist=["main"]).main(args))
     return parser
 
 

@@ -34,7 +34,7 @@ from tqdm import tqdm
 from causalmix.metrics.curves import selection_key
 from causalmix.metrics.scores import log_loss, roc_auc
 from causalmix.models.base import TabularModel, autocast, predict_proba_in_context, to_tensor
-from causalmix.splits import stratified_cap
+from causalmix.splits.folds import stratified_cap
 
 SYNTHETIC_ROLES = ("both", "context", "query")
 CURVE_COLUMNS = ["step", "train_loss", "val_roc_auc", "val_log_loss", "test_roc_auc",

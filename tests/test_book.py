@@ -131,7 +131,7 @@ def test_headless_chromium_sees_what_a_reader_should(built_book):
 def test_every_results_folder_a_page_reads_comes_from_a_listed_experiment():
     import yaml
 
-    from causalmix.book import book_experiments, read_pages
+    from causalmix.report.book import book_experiments, read_pages
 
     config = REPO / "book" / "notebooks.yaml"
     produced = {f"results/{yaml.safe_load((REPO / path).read_text())['name']}" for path in book_experiments(config)}

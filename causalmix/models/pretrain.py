@@ -125,7 +125,7 @@ class ZeroShotProbe:
     def __init__(self, datasets: list[str], n_context: int, max_query: int, data_dir=None):
         from causalmix.data import load_dataset
         from causalmix.preprocessing import LabelEncoder
-        from causalmix.splits import make_split
+        from causalmix.splits.folds import make_split
 
         self.tasks = []
         for name in datasets:

@@ -33,7 +33,7 @@ the shared fine-tuning settings and the methods to compare. Schema (every key bu
       ctgan: {seeds: [0]}       # any method: run on a subset of the seeds only (a costly one once)
 
 ``split`` entries: ``strategy`` is ``iid`` (the stratified outer folds: the default) or a
-domain-shift strategy of :mod:`causalmix.shift` (``quantile``, ``category``, ``cluster``) with
+domain-shift strategy of :mod:`causalmix.splits.shift` (``quantile``, ``category``, ``cluster``) with
 its parameters; ``name`` (default: the strategy) labels the entry in the results' ``split``
 column. With a list, every entry is run on the whole grid, e.g.::
 
@@ -114,7 +114,7 @@ class MethodConfig:
 @dataclass(frozen=True)
 class SplitConfig:
     """How a run's rows are split: ``strategy`` ``"iid"`` (outer folds, no ``params``) or a
-    strategy of :data:`causalmix.shift.SHIFT_STRATEGIES` with its constructor ``params``;
+    strategy of :data:`causalmix.splits.shift.SHIFT_STRATEGIES` with its constructor ``params``;
     ``name`` labels the runs in the results."""
 
     name: str = IID
@@ -309,7 +309,7 @@ def _datasets(spec, data_dir) -> tuple[str, ...]:
 def _split(entry, where: str) -> SplitConfig:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where} must be a mapping such as {{strategy: quantile, q: 0.7}}, got {entry!r}.")
-    from causalmix.shift import SHIFT_STRATEGIES, make_shift
+    from causalmix.splits.shift import SHIFT_STRATEGIES, make_shift
 
     strategies = [IID, *SHIFT_STRATEGIES]
     if "strategy" not in entry:

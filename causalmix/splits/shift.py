@@ -1,6 +1,6 @@
 """Domain-shift splits: train and validate on a source domain, test on a shifted target domain.
 
-The i.i.d. protocol (:func:`causalmix.splits.make_split`) tests on a random outer fold. A shift
+The i.i.d. protocol (:func:`causalmix.splits.folds.make_split`) tests on a random outer fold. A shift
 split instead cuts the dataset into two domains along a *shift variable* and tests on the domain
 the model never saw:
 
@@ -44,17 +44,14 @@ from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 
 from causalmix.data.errors import DatasetError
-from causalmix.data.summary import most_informative_features
 from causalmix.preprocessing import TablePreprocessor
-from causalmix.splits import Split, scarce_split
+from causalmix.splits.features import most_informative_features
+from causalmix.splits.folds import Split, class_codes, scarce_split
 
 #: Rows each class needs in the source domain (stratified scarce sample and validation part) ...
 MIN_SOURCE_ROWS_PER_CLASS = 2
 #: ... and in the target domain (so that every class is scored).
 MIN_TARGET_ROWS_PER_CLASS = 1
-#: The description of a shift split, one value each (None where it does not apply).
-DESCRIPTION_FIELDS = ("shift_strategy", "shift_feature", "shift_threshold", "shift_levels",
-                      "shift_cluster", "shift_target", "shift_source_rows")
 
 
 class ShiftNotApplicable(ValueError):
@@ -73,7 +70,7 @@ class ShiftNotApplicable(ValueError):
 class Domains:
     """Row positions of the source and target domains and how they were cut.
 
-    ``description`` maps each of ``DESCRIPTION_FIELDS`` to a plain value: the strategy, the
+    ``description`` maps each ``shift_*`` column of the runs table (:data:`causalmix.runner.storage.SHIFT_COLUMNS`) to a plain value: the strategy, the
     shift feature, the quantile threshold, the target levels (a JSON list), the target cluster,
     a readable rule for the target domain and the number of source rows.
     """
@@ -95,10 +92,6 @@ class ShiftSplit:
 def _hint(name, known) -> str:
     matches = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.5)
     return f" Did you mean {', '.join(map(repr, matches))}?" if matches else ""
-
-
-def _codes(y) -> np.ndarray:
-    return pd.Series(y).astype("category").cat.codes.to_numpy()
 
 
 def _is_numeric(column: pd.Series) -> bool:
@@ -157,7 +150,7 @@ class DomainShift(ABC, BaseEstimator):
         X = X.reset_index(drop=True)
         y = pd.Series(y).reset_index(drop=True)
         domains = self.domains(X, y, fold, seed)
-        codes = _codes(y)
+        codes = class_codes(y)
         labels = pd.Series(y).astype("category").cat.categories
         self._check_classes(codes, labels, domains, name)
         rng = np.random.default_rng([seed, fold])
