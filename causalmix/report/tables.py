@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 from pathlib import Path
 
@@ -21,8 +22,10 @@ import pandas as pd
 from causalmix.report.theme import name
 
 REPO = Path(__file__).resolve().parents[2]
-#: Where pages write their CSV files; the book's source folder is ``book/``.
-DATA_DIR = REPO / "book" / "executed" / "data"
+#: Names the folder a page executes into (set by ``causalmix book`` for the page's kernel).
+EXECUTED_VARIABLE = "CAUSALMIX_BOOK_EXECUTED"
+#: Where downloads go: ``data/`` beside the executed page, whose links are relative to the book.
+DATA_DIR = Path(os.environ.get(EXECUTED_VARIABLE, REPO / "book" / "executed")) / "data"
 MISSING = "–"
 #: Non-breaking spaces keep "2.60 %" and "[low, high]" on one line in narrow columns.
 NBSP = "\u00a0"
