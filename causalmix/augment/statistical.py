@@ -11,7 +11,7 @@ from causalmix.augment.base import Augmenter
 from causalmix.augment.schema import is_categorical_column
 from causalmix.validation import check_finite
 
-MISSING_LEVEL = "__missing__"
+from causalmix.columns import MISSING_LEVEL
 _LABEL = "__label__"
 
 

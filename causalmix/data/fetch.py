@@ -11,7 +11,8 @@ from tqdm import tqdm
 
 from causalmix.data.dataset import Dataset, resolve_data_dir
 from causalmix.data.errors import DatasetError
-from causalmix.data.registry import TASKS, close_matches
+from causalmix.data.registry import TASKS
+from causalmix.validation import did_you_mean
 
 
 def fetch_dataset(name: str, data_dir: str | os.PathLike | None = None,
@@ -24,9 +25,7 @@ def fetch_dataset(name: str, data_dir: str | os.PathLike | None = None,
     import openml
 
     if name not in TASKS:
-        matches = close_matches(name, TASKS)
-        hint = f" Did you mean {', '.join(map(repr, matches))}?" if matches else ""
-        raise DatasetError(f"Unknown TabArena dataset {name!r}.{hint}")
+        raise DatasetError(f"Unknown TabArena dataset {name!r}.{did_you_mean(name, TASKS)}")
     task = TASKS[name]
     if openml_cache_dir is not None:
         openml.config.set_root_cache_directory(str(openml_cache_dir))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from causalmix import metrics
+from causalmix.columns import is_categorical
 from causalmix.metrics.shift import ShiftComparison
 from causalmix.report.theme import PALETTE, WIDTH, color, name, order
 
@@ -65,7 +66,7 @@ def real_vs_synthetic_marginals(real: pd.DataFrame, synthetic: dict[str, pd.Data
     frames = {"real": real, **synthetic}
     for ax, column in zip(axes.flat, columns):
         values = real[column]
-        if isinstance(values.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(values):
+        if is_categorical(values):
             shares = pd.DataFrame({source: frame[column].astype(str).value_counts(normalize=True)
                                    for source, frame in frames.items()}).fillna(0).head(12)
             shares.plot.bar(ax=ax, width=0.8, legend=False, color=[color(c) for c in shares.columns])

@@ -47,7 +47,6 @@ Every problem raises :class:`ConfigError` naming the key, with close matches for
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import os
 from dataclasses import asdict, dataclass, field, replace
@@ -59,6 +58,7 @@ import yaml
 from causalmix.augment import AUGMENTERS
 from causalmix.data import BUILTIN_DATASETS, TASKS, DatasetError, is_available, resolve_data_dir, suite
 from causalmix.metrics import METRICS
+from causalmix.validation import did_you_mean
 
 ZERO_SHOT, FINETUNE, AUGMENT = "zero_shot", "finetune", "augment"
 #: FineTunedClassifier parameters the runner sets itself (never from a config).
@@ -75,15 +75,10 @@ class ConfigError(ValueError):
     """An experiment config that cannot be run, with the reason."""
 
 
-def _hint(name: str, known) -> str:
-    matches = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.5)
-    return f" Did you mean {', '.join(map(repr, matches))}?" if matches else ""
-
-
 def _reject_unknown(keys, known, where: str) -> None:
     for key in keys:
         if key not in known:
-            raise ConfigError(f"{where}: unknown key {key!r}.{_hint(key, known)} "
+            raise ConfigError(f"{where}: unknown key {key!r}.{did_you_mean(key, known)} "
                               f"Known: {', '.join(sorted(known))}.")
 
 
@@ -256,10 +251,10 @@ def _method_settings(name: str, settings: dict, shared_finetune: dict, where: st
         return MethodConfig(name, ZERO_SHOT, finetune=inference)
     if generator is None and name != FINETUNE:
         known = [ZERO_SHOT, FINETUNE, *AUGMENTERS]
-        raise ConfigError(f"Unknown method {name!r}.{_hint(name, known)} Methods are "
+        raise ConfigError(f"Unknown method {name!r}.{did_you_mean(name, known)} Methods are "
                           f"{', '.join(known)}, or any name with a `generator:` key.")
     if generator is not None and generator not in AUGMENTERS:
-        raise ConfigError(f"{where}: unknown generator {generator!r}.{_hint(generator, AUGMENTERS)} "
+        raise ConfigError(f"{where}: unknown generator {generator!r}.{did_you_mean(generator, AUGMENTERS)} "
                           f"Known: {', '.join(AUGMENTERS)}.")
     allowed = {"finetune"} | ({"generator", "generator_params"} if generator else set())
     _reject_unknown(settings, allowed | {"seeds"}, where)
@@ -296,7 +291,7 @@ def _datasets(spec, data_dir) -> tuple[str, ...]:
             continue  # stored locally: read (and its files checked) by _check_against_data
         if name not in BUILTIN_DATASETS and name not in TASKS and not is_available(name, data_dir):
             raise ConfigError(f"datasets: unknown dataset {name!r}."
-                              f"{_hint(name, [*BUILTIN_DATASETS, *TASKS])}")
+                              f"{did_you_mean(name, [*BUILTIN_DATASETS, *TASKS])}")
         if not is_available(name, data_dir):
             raise ConfigError(f"datasets: {name!r} is not in the data directory "
                               f"{str(resolve_data_dir(data_dir))!r}; set data_dir (or --data-dir, "
@@ -318,7 +313,7 @@ def _split(entry, where: str) -> SplitConfig:
     strategy, name = entry.pop("strategy"), entry.pop("name", None)
     name = strategy if name is None else name
     if strategy not in strategies:
-        raise ConfigError(f"{where}: unknown strategy {strategy!r}.{_hint(strategy, strategies)} "
+        raise ConfigError(f"{where}: unknown strategy {strategy!r}.{did_you_mean(strategy, strategies)} "
                           f"Known: {', '.join(strategies)}.")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{where}: name must be a non-empty string, got {name!r}.")
