@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from importlib import import_module
 from pathlib import Path
 
@@ -65,9 +65,6 @@ ZERO_SHOT, FINETUNE, AUGMENT = "zero_shot", "finetune", "augment"
 RUNNER_SET = {"model", "augmenter", "random_state", "progress", "val_fraction", "device"}
 #: Shared fine-tuning settings that zero-shot prediction uses too.
 ZERO_SHOT_SHARED = ("predict_context", "batch_size", "mixed_precision")
-TOP_LEVEL = {"name", "description", "data_dir", "datasets", "n_folds", "folds", "n_train",
-             "val_fraction", "seeds", "model", "device", "metrics", "monitor_rows", "split", "finetune",
-             "methods"}
 IID = "iid"
 
 
@@ -152,6 +149,24 @@ class ExperimentConfig:
 
     def method(self, name: str) -> MethodConfig:
         return next(m for m in self.methods if m.name == name)
+
+
+#: YAML keys whose :class:`ExperimentConfig` field has another name.
+YAML_KEYS = {"splits": "split"}
+#: The config's top-level keys: one per :class:`ExperimentConfig` field.
+TOP_LEVEL = {YAML_KEYS.get(f.name, f.name) for f in fields(ExperimentConfig)}
+
+
+def _default(name: str):
+    """The default of :class:`ExperimentConfig` field ``name``, as YAML writes it (lists, not tuples)."""
+    spec = ExperimentConfig.__dataclass_fields__[name]
+    value = spec.default_factory() if spec.default is MISSING else spec.default
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _get(raw: dict, name: str):
+    """The YAML value of field ``name``, else its default."""
+    return raw.get(YAML_KEYS.get(name, name), _default(name))
 
 
 def _finetune_parameters() -> dict[str, inspect.Parameter]:
@@ -372,33 +387,33 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
     name = raw["name"]
     if not isinstance(name, str) or not name or os.sep in name or name.startswith("."):
         raise ConfigError(f"name must be a plain folder name, got {name!r}.")
-    data_dir = data_dir or raw.get("data_dir")
-    n_folds = raw.get("n_folds", 10)
+    data_dir = data_dir or _get(raw, "data_dir")
+    n_folds = _get(raw, "n_folds")
     if not isinstance(n_folds, int) or n_folds < 2:
         raise ConfigError(f"n_folds must be an integer >= 2, got {n_folds!r}.")
-    folds = raw.get("folds", [0])
+    folds = _get(raw, "folds")
     folds = tuple(range(n_folds)) if folds == "all" else _int_list(folds, "folds")
     if max(folds) >= n_folds:
         raise ConfigError(f"folds {list(folds)} must lie in 0..{n_folds - 1} (n_folds={n_folds}).")
-    n_train = _int_list(raw.get("n_train", [128]), "n_train", allow_none=True)
-    val_fraction = raw.get("val_fraction", 0.2)
+    n_train = _int_list(_get(raw, "n_train"), "n_train", allow_none=True)
+    val_fraction = _get(raw, "val_fraction")
     if not isinstance(val_fraction, (int, float)) or not 0 < val_fraction < 1:
         raise ConfigError(f"val_fraction must be in (0, 1) (fine-tuning needs validation rows), "
                           f"got {val_fraction!r}.")
-    metrics = raw.get("metrics", list(METRICS))
+    metrics = _get(raw, "metrics")
     if not isinstance(metrics, list) or not metrics:
         raise ConfigError(f"metrics must be a non-empty list, got {metrics!r}.")
     _reject_unknown(metrics, METRICS, "metrics")
-    monitor_rows = raw.get("monitor_rows", 1000)
+    monitor_rows = _get(raw, "monitor_rows")
     if monitor_rows is not None and (not isinstance(monitor_rows, int) or monitor_rows < 1):
         raise ConfigError(f"monitor_rows must be a positive integer or null, got {monitor_rows!r}.")
-    model = raw.get("model", "default")
+    model = _get(raw, "model")
     from causalmix.models import BACKENDS, UNTRAINED
 
     if model not in ("default", UNTRAINED, *BACKENDS):
         raise ConfigError(f"model: unknown backend {model!r}; known: default, {UNTRAINED}, "
                           f"{', '.join(BACKENDS)}.")
-    _check_model_and_device(model, raw.get("device"))
+    _check_model_and_device(model, _get(raw, "device"))
     shared = _check_finetune(raw.get("finetune"), "finetune")
     methods = raw["methods"]
     if isinstance(methods, list) and all(isinstance(m, str) for m in methods):
@@ -407,15 +422,16 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
         methods = dict.fromkeys(methods)
     if not isinstance(methods, dict) or not methods:
         raise ConfigError(f"methods must be a non-empty list of names or a mapping, got {methods!r}.")
-    seeds = _int_list(raw.get("seeds", [0]), "seeds")
+    seeds = _int_list(_get(raw, "seeds"), "seeds")
     config = ExperimentConfig(
-        name=name, description=str(raw.get("description", "")).strip(),
+        name=name, description=str(_get(raw, "description")).strip(),
         data_dir=str(data_dir) if data_dir else None,
         datasets=_datasets(raw["datasets"], data_dir),
         methods=tuple(_method(str(m), s, shared, seeds) for m, s in methods.items()),
         n_folds=n_folds, folds=folds, n_train=n_train, val_fraction=float(val_fraction),
-        seeds=seeds, model=model, device=raw.get("device"),
-        metrics=tuple(metrics), monitor_rows=monitor_rows, splits=_splits(raw.get("split", {"strategy": IID})), finetune=shared,
+        seeds=seeds, model=model, device=_get(raw, "device"),
+        metrics=tuple(metrics), monitor_rows=monitor_rows, finetune=shared,
+        **({"splits": _splits(raw["split"])} if "split" in raw else {}),
     )
     _check_against_data(config)
     return config
