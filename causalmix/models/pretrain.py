@@ -33,6 +33,7 @@ import yaml
 from tqdm import tqdm
 
 from causalmix.data import TABARENA_V01
+from causalmix.configfile import ConfigError, read_config_file
 from causalmix.metrics.scores import roc_auc
 from causalmix.models.base import predict_proba
 from causalmix.models.prior import KINDS, SyntheticPrior
@@ -69,23 +70,21 @@ DEVELOPMENT_DISCLOSURE = (
 
 
 def load_config(path: str | Path) -> dict:
-    """The YAML config with defaults filled in (sections ``model``, ``prior``, ``train``, ``eval``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No pretraining config at {path}")
-    raw = yaml.safe_load(path.read_text()) or {}
+    """The YAML config (over its ``base:`` file, if any) with defaults filled in (sections ``model``,
+    ``prior``, ``train``, ``eval``); :class:`ConfigError` names what is wrong."""
+    raw = read_config_file(path)
     unknown = set(raw) - {"seed", "out", "checkpoint_minutes", "init_from", "model", "prior", "train",
                           "eval", "cuda"}
     if unknown:
-        raise ValueError(f"{path}: unknown top-level keys {sorted(unknown)}")
+        raise ConfigError(f"{path}: unknown top-level keys {sorted(unknown)}")
     for section, defaults in (("train", DEFAULT_TRAIN), ("eval", DEFAULT_EVAL), ("cuda", DEFAULT_TRAIN)):
         extra = set(raw.get(section) or {}) - set(defaults)
         if extra:
-            raise ValueError(f"{path}: unknown keys in '{section}': {sorted(extra)}")
+            raise ConfigError(f"{path}: unknown keys in '{section}': {sorted(extra)}")
     probe = {**DEFAULT_EVAL, **(raw.get("eval") or {})}
     scored = sorted(set(probe["datasets"]) & {task.name for task in TABARENA_V01})
     if scored and not probe["probe_on_benchmark"]:
-        raise ValueError(f"{path}: eval.datasets {scored} are scored by the benchmark grids; probe on "
+        raise ConfigError(f"{path}: eval.datasets {scored} are scored by the benchmark grids; probe on "
                          f"datasets no grid scores ({', '.join(DEVELOPMENT_DATASETS)}), or set "
                          "eval.probe_on_benchmark: true and say so where the weights are reported.")
     return dict(seed=int(raw.get("seed", 0)), out=raw.get("out", "runs/pretrain"),

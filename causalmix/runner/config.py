@@ -53,9 +53,8 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from importlib import import_module
 from pathlib import Path
 
-import yaml
-
 from causalmix.augment import AUGMENTERS
+from causalmix.configfile import ConfigError, read_config_file
 from causalmix.data import BUILTIN_DATASETS, TASKS, DatasetError, is_available, resolve_data_dir, suite
 from causalmix.metrics import METRICS
 from causalmix.validation import did_you_mean
@@ -66,10 +65,6 @@ RUNNER_SET = {"model", "augmenter", "random_state", "progress", "val_fraction", 
 #: Shared fine-tuning settings that zero-shot prediction uses too.
 ZERO_SHOT_SHARED = ("predict_context", "batch_size", "mixed_precision")
 IID = "iid"
-
-
-class ConfigError(ValueError):
-    """An experiment config that cannot be run, with the reason."""
 
 
 def _reject_unknown(keys, known, where: str) -> None:
@@ -371,15 +366,7 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
     if isinstance(source, dict):
         raw = dict(source)
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise ConfigError(f"No config file at {str(path)!r}.")
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as error:
-            raise ConfigError(f"{path}: not valid YAML: {error}") from None
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping, got {type(raw).__name__}.")
+        raw = read_config_file(source)
     _reject_unknown(raw, TOP_LEVEL, "config")
     for key in ("name", "datasets", "methods"):
         if key not in raw:
