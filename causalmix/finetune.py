@@ -79,8 +79,7 @@ class FineTuneSettings:
     backend's ``limits.max_context_rows``) per step. Smaller episodes make steps cheaper (cost
     grows with rows x features, and with context x all rows in row attention) at the price of
     noisier gradients. The defaults (128 context, 64 query rows) bind from about 190 pool rows
-    (real + synthetic); on 2 CPU cores they bring 100 steps at 410 training rows x 36 features from ~95 s to
-    ~30 s with the stand-in (``benchmarks/finetune.py``). Prediction (validation, test) always uses
+    (real + synthetic); ``benchmarks/finetune.py`` measures what they save. Prediction (validation, test) always uses
     every real training row as context.
 
     Synthetic rows: ``synthetic_ratio`` synthetic rows per real training row in every episode

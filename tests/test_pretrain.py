@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -164,6 +165,7 @@ def test_a_probe_on_benchmark_datasets_must_be_declared(tmp_path):
 def test_the_shipped_model_card_discloses_what_development_saw():
     card = (CHECKPOINT_DIR / "MODEL_CARD.md").read_text()
     assert DEVELOPMENT_DISCLOSURE in card
+    assert not re.search(r"commit|\b[0-9a-f]{7,40}\b", card)   # describes the weights, not the repository
 
 
 def test_stage_configs_load_as_recorded():

@@ -60,8 +60,8 @@ DEVELOPMENT_DISCLOSURE = (
     "Yeo-Johnson transform of numeric columns) and dropping a sixth stage were decided on the 10-fold "
     "zero-shot benchmark below, over the same mirror datasets and folds as the paper grid. Zero-shot "
     "numbers on those datasets are therefore mildly optimistic; comparisons between fine-tuning "
-    "methods, which share these weights and inputs, are not affected in the same way. From now on "
-    "the probe and model-development benchmarks use only `DEVELOPMENT_DATASETS` (the scikit-learn "
+    "methods, which share these weights and inputs, are not affected in the same way. Further "
+    "probes and model-development benchmarks use only `DEVELOPMENT_DATASETS` (the scikit-learn "
     "built-ins breast_cancer, wine, iris), which no grid scores: `load_config` rejects a probe on a "
     "benchmark dataset unless the config sets `eval.probe_on_benchmark: true` (kept by the five "
     "shipped stages' configs so that they reproduce), and `benchmarks/zero_shot.py` develops on them "
@@ -440,9 +440,9 @@ def model_card(model: StandinTFM, stages: list[dict], best: dict, benchmark: dic
         f"step {best['step']} of the last stage, the best mean ROC-AUC of its periodic zero-shot probe "
         f"({best['mean_auc']:.3f} on {', '.join(best['auc'])}; these mirror datasets are also part of "
         "the benchmark below, so that selection is mildly optimistic for them). Each probe ran with the "
-        "code of its time; runs started before the target scores (commit fbfd7e4) fed categorical "
-        "columns as ordinal codes of the sorted level names, and runs before the power transform "
-        "(commit c631f11) quantile-transformed numeric columns to normal marginals.",
+        "input encoding of its time: runs started before the target scores fed categorical columns as "
+        "ordinal codes of the sorted level names, and runs before the Yeo-Johnson transform "
+        "quantile-transformed numeric columns to normal marginals.",
         "",
         *[line for number, stage in enumerate(stages, 1) for line in _stage_section(number, stage)],
         DEVELOPMENT_DISCLOSURE,

@@ -110,7 +110,7 @@ class SplitConfig:
 
     @property
     def is_default(self) -> bool:
-        """The plain i.i.d. split, which leaves run ids and hashes as they were before splits."""
+        """The plain i.i.d. split, which must not change run ids and hashes (it adds nothing to them)."""
         return self.name == IID and self.strategy == IID
 
 

@@ -59,8 +59,8 @@ shift_target           str        readable rule of the target domain, e.g. "age 
 shift_source_rows      Int64      rows of the source domain (before the scarce subsample)
 =====================  =========  ==========================================================
 
-The split and shift columns describe :mod:`causalmix.splits.shift` splits; records written before
-split strategies existed lack them and read as ``split == "iid"``.
+The split and shift columns describe :mod:`causalmix.splits.shift` splits; a record without them
+reads as ``split == "iid"``.
 
 ``curves.parquet`` columns: ``run_id, dataset, fold, n_train, seed, method`` and the curve of
 ``FineTunedClassifier.curve_``: ``step, train_loss, val_roc_auc, val_log_loss, test_roc_auc,
@@ -280,7 +280,7 @@ def consolidate(out_dir: Path, run_ids: list[str]) -> tuple[pd.DataFrame, pd.Dat
             curves.append(curve.assign(**keys)[[*CURVE_KEYS, *curve.columns]])
     runs = pd.DataFrame(rows)
     if not runs.empty:
-        # Records written before split strategies lack the split columns: they are i.i.d. runs.
+        # A record without split columns is an i.i.d. run (the i.i.d. split adds nothing to a record).
         runs = runs.reindex(columns=list(dict.fromkeys([*runs.columns, *SPLIT_COLUMNS])))
         runs["split"] = runs["split"].fillna("iid")
         for column in ["n_train", *INT_COLUMNS]:
