@@ -6,9 +6,9 @@ import json
 import os
 from pathlib import Path
 
-import pandas as pd
 from tqdm import tqdm
 
+from causalmix.columns import is_categorical
 from causalmix.data.dataset import Dataset, resolve_data_dir
 from causalmix.data.errors import DatasetError
 from causalmix.data.registry import TASKS
@@ -43,7 +43,7 @@ def fetch_dataset(name: str, data_dir: str | os.PathLike | None = None,
         ) from error
     # OpenML stores text features as strings, not nominal: treat them as categorical too.
     categorical = [n for n, is_cat in zip(names, categorical_indicator)
-                   if is_cat or not pd.api.types.is_numeric_dtype(X[n])]
+                   if is_cat or is_categorical(X[n])]
     frame = X.copy()
     frame[target] = y
     dataset = Dataset.from_frame(frame, target, name=name, categorical_features=categorical)
