@@ -45,7 +45,8 @@ def test_manifest_records_config_versions_and_counts(experiment):
     manifest = results.load(experiment).manifest
     assert manifest["config"]["datasets"] == ["iris", "broken"]
     assert manifest["config"]["methods"] == {"zero_shot": {"kind": "zero_shot", "generator": None,
-                                                           "generator_params": {}, "finetune": {}}}
+                                                           "generator_params": {}, "finetune": {},
+                                                           "seeds": None}}
     assert manifest["packages"]["causalmix"] and manifest["packages"]["torch"]
     assert set(manifest["git"]) == {"commit", "dirty"}
     assert (manifest["n_runs"], manifest["n_ok"], manifest["n_failed"]) == (4, 2, 2)
