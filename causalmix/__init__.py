@@ -6,9 +6,9 @@ Heavy parts (torch models, dowhy) are imported on first use, so ``import causalm
 from __future__ import annotations
 
 import warnings
-from importlib import import_module
-
 from tqdm import TqdmWarning
+
+from causalmix.lazy import lazy_attributes
 
 # causal-learn and dowhy import tqdm.auto, which warns "IProgress not found" once per Jupyter
 # kernel without ipywidgets; import it first, quietly (causalmix's own bars are plain tqdm).
@@ -26,11 +26,6 @@ _LAZY = {
     "CausalMixAugmenter": "causalmix.augment",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'causalmix' has no attribute {name!r}")
-
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = ["__version__", *_LAZY]

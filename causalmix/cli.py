@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from causalmix.data.errors import DatasetError
 
@@ -79,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--recompute-config", nargs="+", default=None,
                       help="experiment configs run by --recompute (default: the YAML's `experiments`)")
     book.add_argument("--no-build", action="store_true", help="execute notebooks only")
-    book.set_defaults(func=lambda args: __import__("causalmix.book", fromlist=["main"]).main(args))
+    book.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "book"),
+                      help="book folder: pages execute into OUT/executed, the HTML goes to OUT/_build/html "
+                           "(default: the repository's book/)")
+    book.set_defaults(func=lambda args: __import__("causalmix.report.book", fromlist=["main"]).main(args))
     return parser
 
 

@@ -36,7 +36,7 @@ from causalmix.augment.base import Augmenter
 from causalmix.finetune import FineTuneSettings, Rows, fine_tune
 from causalmix.models.base import TabularModel, feature_subset, predict_proba_in_context, resolve_device
 from causalmix.preprocessing import LabelEncoder
-from causalmix.splits import stratified_cap, stratified_subsample
+from causalmix.splits.folds import stratified_cap, stratified_subsample
 from causalmix.validation import check_finite, check_not_empty
 
 _DEFAULTS = FineTuneSettings()

@@ -21,6 +21,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
 from causalmix.augment.schema import is_categorical_column
+from causalmix.columns import with_missing_level
 from causalmix.metrics.scores import roc_auc
 from causalmix.preprocessing import LabelEncoder, TablePreprocessor
 
@@ -145,7 +146,7 @@ def _check_same_columns(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
 
 
 def _levels(column: pd.Series) -> pd.Series:
-    return column.astype(object).where(column.notna(), "__missing__").astype(str)
+    return with_missing_level(column).astype(str)
 
 
 def _cramers_v(a: np.ndarray, b: np.ndarray) -> float:

@@ -34,7 +34,7 @@ from tqdm import tqdm
 from causalmix.metrics.curves import selection_key
 from causalmix.metrics.scores import log_loss, roc_auc
 from causalmix.models.base import TabularModel, autocast, predict_proba_in_context, to_tensor
-from causalmix.splits import stratified_cap
+from causalmix.splits.folds import stratified_cap
 
 SYNTHETIC_ROLES = ("both", "context", "query")
 CURVE_COLUMNS = ["step", "train_loss", "val_roc_auc", "val_log_loss", "test_roc_auc",
@@ -79,8 +79,7 @@ class FineTuneSettings:
     backend's ``limits.max_context_rows``) per step. Smaller episodes make steps cheaper (cost
     grows with rows x features, and with context x all rows in row attention) at the price of
     noisier gradients. The defaults (128 context, 64 query rows) bind from about 190 pool rows
-    (real + synthetic); on 2 CPU cores they bring 100 steps at 410 training rows x 36 features from ~95 s to
-    ~30 s with the stand-in (``benchmarks/finetune.py``). Prediction (validation, test) always uses
+    (real + synthetic); ``benchmarks/finetune.py`` measures what they save. Prediction (validation, test) always uses
     every real training row as context.
 
     Synthetic rows: ``synthetic_ratio`` synthetic rows per real training row in every episode
@@ -220,6 +219,52 @@ def _scores(model: TabularModel, context: Rows, rows: Rows, n_classes: int,
     return auc, log_loss(rows.y, proba, classes)
 
 
+def _step(model: TabularModel, context: Rows, query: Rows, n_classes: int, optimizer, scheduler,
+          settings: FineTuneSettings) -> float:
+    """One optimisation step on an episode; returns the query cross-entropy (nats) before the update."""
+    device = next(model.parameters()).device
+    model.train()
+    with autocast(device, settings.mixed_precision):
+        logits = model(to_tensor(context.x, device=device)[None],
+                       to_tensor(context.y, dtype=torch.long, device=device)[None],
+                       to_tensor(query.x, device=device)[None])[0, :, :n_classes]
+    loss = torch.nn.functional.cross_entropy(
+        logits.float(), to_tensor(query.y, dtype=torch.long, device=device))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]],
+                                   settings.max_grad_norm)
+    optimizer.step()
+    scheduler.step()
+    return loss.item()
+
+
+def _evaluation(model: TabularModel, context: Rows, val: Rows, monitor: Rows | None, n_classes: int,
+                settings: FineTuneSettings, step: int, train_loss: float, elapsed_s: float) -> dict:
+    """One curve row (:data:`CURVE_COLUMNS`): validation scores and, with ``monitor``, test scores."""
+    val_auc, val_ll = _scores(model, context, val, n_classes, settings)
+    test_auc, test_ll = (_scores(model, context, monitor, n_classes, settings)
+                         if monitor is not None else (math.nan, math.nan))
+    return dict(step=step, train_loss=train_loss, val_roc_auc=val_auc, val_log_loss=val_ll,
+                test_roc_auc=test_auc, test_log_loss=test_ll, elapsed_s=elapsed_s)
+
+
+class _BestCheckpoint:
+    """The weights of the best evaluation so far (:func:`selection_key` of validation scores; a tie
+    keeps the earlier step) and how many evaluations in a row did not beat it."""
+
+    def __init__(self, model: TabularModel, record: dict):
+        self.key = selection_key(record["val_roc_auc"], record["val_log_loss"])
+        self.step, self.state, self.stale = record["step"], copy.deepcopy(model.state_dict()), 0
+
+    def update(self, model: TabularModel, record: dict) -> None:
+        key = selection_key(record["val_roc_auc"], record["val_log_loss"])
+        if key > self.key:
+            self.key, self.step, self.state, self.stale = key, record["step"], copy.deepcopy(model.state_dict()), 0
+        else:
+            self.stale += 1
+
+
 def fine_tune(model: TabularModel, train: Rows, val: Rows, n_classes: int,
               settings: FineTuneSettings = FineTuneSettings(), synthetic: Rows | None = None,
               monitor: Rows | None = None, random_state: int = 0,
@@ -240,66 +285,41 @@ def fine_tune(model: TabularModel, train: Rows, val: Rows, n_classes: int,
     episode_context_rows = min(settings.max_episode_context_rows or model.limits.max_context_rows,
                                model.limits.max_context_rows)
     sampler = _EpisodeSampler(train, synthetic, settings, episode_context_rows, rng)
-    parameters = model.trainable_parameters()
-    optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate,
+    optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=settings.learning_rate,
                                   weight_decay=settings.weight_decay)
     warmup = settings.warmup_steps
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / (warmup + 1)))
-
-    records: list[dict] = []
     start = time.perf_counter()
 
-    def evaluate(step: int, train_loss: float) -> tuple[float, float]:
-        val_auc, val_ll = _scores(model, eval_context, val, n_classes, settings)
-        test_auc, test_ll = (_scores(model, eval_context, monitor, n_classes, settings)
-                             if monitor is not None else (math.nan, math.nan))
-        records.append(dict(step=step, train_loss=train_loss, val_roc_auc=val_auc, val_log_loss=val_ll,
-                            test_roc_auc=test_auc, test_log_loss=test_ll,
-                            elapsed_s=time.perf_counter() - start))
-        return selection_key(val_auc, val_ll)
+    def evaluate(step: int, train_loss: float) -> dict:
+        return _evaluation(model, eval_context, val, monitor, n_classes, settings, step, train_loss,
+                           time.perf_counter() - start)
 
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(random_state)
-        best_key = evaluate(0, math.nan)
-        best_step, best_state = 0, copy.deepcopy(model.state_dict())
-        stale, losses, stop_reason = 0, [], "max_steps"
+        records = [evaluate(0, math.nan)]
+        best = _BestCheckpoint(model, records[0])
+        losses, stop_reason = [], "max_steps"
         bar = tqdm(range(1, settings.max_steps + 1), desc="fine-tuning", disable=not progress,
                    leave=False)
         for step in bar:
-            context, query = sampler.draw()
-            model.train()
-            with autocast(device, settings.mixed_precision):
-                logits = model(to_tensor(context.x, device=device)[None],
-                               to_tensor(context.y, dtype=torch.long, device=device)[None],
-                               to_tensor(query.x, device=device)[None])[0, :, :n_classes]
-            loss = torch.nn.functional.cross_entropy(
-                logits.float(), to_tensor(query.y, dtype=torch.long, device=device))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(parameters, settings.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            losses.append(loss.item())
-
+            losses.append(_step(model, *sampler.draw(), n_classes, optimizer, scheduler, settings))
             out_of_time = (settings.time_limit is not None
                            and time.perf_counter() - start > settings.time_limit)
             if step % settings.eval_every and step != settings.max_steps and not out_of_time:
                 continue
-            key = evaluate(step, float(np.mean(losses)))
+            records.append(evaluate(step, float(np.mean(losses))))
             losses = []
-            if key > best_key:
-                best_key, best_step, best_state, stale = key, step, copy.deepcopy(model.state_dict()), 0
-            else:
-                stale += 1
-            bar.set_postfix(val_roc_auc=f"{records[-1]['val_roc_auc']:.4f}", best_step=best_step)
+            best.update(model, records[-1])
+            bar.set_postfix(val_roc_auc=f"{records[-1]['val_roc_auc']:.4f}", best_step=best.step)
             if out_of_time:
                 stop_reason = "time_limit"
                 break
-            if stale >= settings.patience:
+            if best.stale >= settings.patience:
                 stop_reason = "early_stopping"
                 break
         bar.close()
-    model.load_state_dict(best_state)
+    model.load_state_dict(best.state)
     model.eval()
-    return FineTuneResult(pd.DataFrame(records, columns=CURVE_COLUMNS), best_step, stop_reason)
+    return FineTuneResult(pd.DataFrame(records, columns=CURVE_COLUMNS), best.step, stop_reason)

@@ -10,6 +10,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
+from causalmix.columns import is_categorical, with_missing_level
+
 
 class TablePreprocessor(TransformerMixin, BaseEstimator):
     """DataFrame -> float32 matrix.
@@ -26,8 +28,7 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y=None) -> TablePreprocessor:
         if self.categorical not in ("ordinal", "onehot"):
             raise ValueError(f"categorical must be 'ordinal' or 'onehot', got {self.categorical!r}")
-        self.categorical_features_ = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
-                                      or isinstance(X[c].dtype, pd.CategoricalDtype)]
+        self.categorical_features_ = [c for c in X.columns if is_categorical(X[c])]
         self.numeric_features_ = [c for c in X.columns if c not in self.categorical_features_]
         numeric = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
                                 *([StandardScaler()] if self.scale else []))
@@ -49,14 +50,13 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
 
 
 class _AsObject(TransformerMixin, BaseEstimator):
-    """Categorical columns as object arrays, missing values as the level ``"__missing__"``."""
+    """Categorical columns as object arrays, missing values as a level of their own."""
 
     def fit(self, X, y=None):
         return self
 
     def transform(self, X):
-        frame = pd.DataFrame(X).astype(object)
-        return frame.where(frame.notna(), "__missing__").to_numpy()
+        return with_missing_level(pd.DataFrame(X)).to_numpy()
 
 
 class LabelEncoder(BaseEstimator):

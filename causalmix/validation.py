@@ -8,12 +8,22 @@ the models impute them.
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
 #: Columns named in a message (then "...").
 MAX_NAMED = 10
+
+
+def did_you_mean(name, known) -> str:
+    """`` Did you mean 'a', 'b'?`` naming up to three of ``known`` that look like ``name``
+    (case-insensitive), or "" when none does: the tail of an "unknown name" message."""
+    lowered = {str(k).lower(): str(k) for k in known}
+    matches = [lowered[m] for m in difflib.get_close_matches(str(name).lower(), lowered, n=3, cutoff=0.5)]
+    return f" Did you mean {', '.join(map(repr, matches))}?" if matches else ""
 
 
 def _named(columns: list) -> str:

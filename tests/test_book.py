@@ -11,7 +11,9 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pytest
+import yaml
 
+from causalmix.report.book import book_experiments, read_pages
 from conftest import REPO
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -19,10 +21,12 @@ CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 @pytest.fixture(scope="module")
 def built_book(tmp_path_factory) -> Path:
-    result = subprocess.run([sys.executable, "-m", "causalmix.cli", "book", "--quick", "--jobs", "2"],
-                            cwd=REPO, capture_output=True, text=True, timeout=1800)
+    """The book built with quick parameters into a temporary folder (the repository's book/ stays as it is)."""
+    book = tmp_path_factory.mktemp("book")
+    result = subprocess.run([sys.executable, "-m", "causalmix.cli", "book", "--quick", "--jobs", "2",
+                             "--out", str(book)], cwd=REPO, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    index = REPO / "book" / "_build" / "html" / "index.html"
+    index = book / "_build" / "html" / "index.html"
     assert index.is_file()
     return index.parent
 
@@ -33,10 +37,32 @@ def _pages(html_dir: Path) -> list[Path]:
                   if p.name not in skip and "_static" not in p.parts and "_sources" not in p.parts)
 
 
-def test_every_page_is_linked_from_the_toc(built_book):
-    pages = _pages(built_book)
-    assert (built_book / "executed" / "intro.html") in pages
-    assert len(pages) >= 2
+def _toc_files() -> list[str]:
+    """The files ``book/_toc.yml`` lists (root, chapters, sections), without suffix."""
+    def walk(node):
+        if isinstance(node, dict):
+            yield from ([node["file"]] if "file" in node else [])
+            yield from ([node["root"]] if "root" in node else [])
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+
+    return list(walk(yaml.safe_load((REPO / "book" / "_toc.yml").read_text())))
+
+
+def test_the_toc_lists_exactly_the_registered_notebook_pages():
+    toc = _toc_files()
+    assert len(toc) == len(set(toc)), "a page is listed twice"
+    registered = {page.name for page in read_pages(REPO / "book" / "notebooks.yaml")}
+    assert {f.removeprefix("executed/") for f in toc if f.startswith("executed/")} == registered
+    assert all((REPO / "book" / f"{f}.md").is_file() for f in toc if not f.startswith("executed/"))
+
+
+def test_every_toc_page_is_built_and_nothing_else(built_book):
+    built = {page.relative_to(built_book).with_suffix("").as_posix() for page in _pages(built_book)}
+    assert built - {"index"} == set(_toc_files())       # index.html: the redirect to the root page
 
 
 def test_page_titles_are_unique(built_book):
@@ -129,10 +155,6 @@ def test_headless_chromium_sees_what_a_reader_should(built_book):
 
 
 def test_every_results_folder_a_page_reads_comes_from_a_listed_experiment():
-    import yaml
-
-    from causalmix.book import book_experiments, read_pages
-
     config = REPO / "book" / "notebooks.yaml"
     produced = {f"results/{yaml.safe_load((REPO / path).read_text())['name']}" for path in book_experiments(config)}
     read = {page.parameters["results_dir"] for page in read_pages(config) if "results_dir" in page.parameters}

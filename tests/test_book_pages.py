@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from causalmix.book import STALE, Page, execute_page
+from causalmix.report.book import STALE, Page, execute_page
 
 
 def notebook(path: Path, code: str) -> Path:

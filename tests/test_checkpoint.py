@@ -12,7 +12,7 @@ import torch
 
 import causalmix.models
 from causalmix.models import CHECKPOINT_DIR, CheckpointError, load_model, load_standin
-from causalmix.provenance import provenance
+from causalmix.report.provenance import provenance
 from causalmix.runner import ConfigError, load_config, run_experiment, storage
 
 SHIPPED = CHECKPOINT_DIR / "default.pt"

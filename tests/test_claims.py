@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from causalmix.claims import (CLAIMS, ClaimContext, claims_table, correlation_gap, evaluate)
+from causalmix.report.claims import (CLAIMS, ClaimContext, claims_table, correlation_gap, evaluate)
 from causalmix.metrics.bootstrap import CONTRADICTED, INCONCLUSIVE, NOT_TESTABLE, SUPPORTED
 from causalmix.runner import storage
 

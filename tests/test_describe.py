@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from causalmix.describe import parameter_table, rst_to_markdown
+from causalmix.report.describe import parameter_table, rst_to_markdown
 
 
 class Example:

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,8 +13,6 @@ from sklearn.metrics import roc_auc_score
 
 from causalmix import metrics
 from causalmix.metrics import bootstrap
-
-matplotlib.use("Agg")
 
 
 def test_import_does_not_pull_torch():
@@ -168,14 +165,6 @@ def test_friedman_matches_the_textbook_formula():
 def test_critical_difference_uses_demsar_q_alpha():
     # q_0.05 for k = 3 is 2.343 (Demšar 2006, Table 5a).
     assert metrics.critical_difference(3, 4, 0.05) == pytest.approx(2.343 * np.sqrt(12 / 24), rel=1e-3)
-
-
-def test_critical_difference_diagram_is_a_figure(three_methods):
-    rows = [("d", f, 64, 0, m, auc + 0.01 * f * (m == "C"), 0)
-            for f in range(6) for m, auc in (("A", 0.9), ("B", 0.8), ("C", 0.7))]
-    figure = metrics.plot_critical_difference(_runs(rows), "roc_auc")
-    assert isinstance(figure, matplotlib.figure.Figure)
-    assert "6 tasks" in figure.axes[0].get_title()
 
 
 def test_validation_test_correlation_and_early_stopping_gap():

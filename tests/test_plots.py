@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 
 from causalmix.data import load_dataset
-from causalmix.data.summary import class_balance, most_informative_features, split_table
-from causalmix.plots import (draw_dag, edge_probability_heatmap, finetuning_curves, fold_spread, pair_plot,
-                             real_vs_synthetic_marginals, scarcity_curve, score_distributions, win_rate_heatmap)
+from causalmix.data.summary import class_balance, split_table
+from causalmix.report.plots import (draw_dag, edge_probability_heatmap, finetuning_curves, fold_spread, pair_plot,
+                                    plot_critical_difference, real_vs_synthetic_marginals, scarcity_curve,
+                                    score_distributions, win_rate_heatmap)
+from causalmix.splits import most_informative_features
 
 
 def test_heatmap_shows_the_probabilities():
@@ -108,3 +110,12 @@ def test_scarcity_curve_one_line_per_method_over_the_sizes():
     lines = [line for line in ax.lines if line.get_marker() == "o"]
     assert [list(line.get_xdata()) for line in lines] == [[64, 128], [64, 128]]
     assert list(lines[1].get_ydata()) == [3, 4]
+
+
+def test_critical_difference_diagram_is_a_figure():
+    rows = [("d", f, 64, 0, m, auc + 0.01 * f * (m == "C"), 0)
+            for f in range(6) for m, auc in (("A", 0.9), ("B", 0.8), ("C", 0.7))]
+    runs = pd.DataFrame(rows, columns=["dataset", "fold", "n_train", "seed", "method", "roc_auc", "log_loss"])
+    figure = plot_critical_difference(runs, "roc_auc")
+    assert isinstance(figure, matplotlib.figure.Figure)
+    assert "6 tasks" in figure.axes[0].get_title()

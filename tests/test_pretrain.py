@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -10,10 +11,12 @@ import torch
 import yaml
 
 from causalmix.cli import main as cli_main
+from causalmix.configfile import ConfigError
 from causalmix.data import DatasetError
 from causalmix.models import CHECKPOINT_DIR, load_model
 from causalmix.models.pretrain import (DEVELOPMENT_DATASETS, DEVELOPMENT_DISCLOSURE, Pretrainer,
                                        export_checkpoint, load_config, lr_factor, read_log, table_shape)
+from conftest import REPO
 
 TINY = dict(
     seed=3, checkpoint_minutes=100,
@@ -94,7 +97,7 @@ def test_config_errors(tmp_path):
     path.write_text(yaml.safe_dump({"train": {"stepz": 3}}))
     with pytest.raises(ValueError, match="unknown keys in 'train': \\['stepz'\\]"):
         load_config(path)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ConfigError, match="No config file"):
         load_config(tmp_path / "missing.yaml")
 
 
@@ -162,3 +165,15 @@ def test_a_probe_on_benchmark_datasets_must_be_declared(tmp_path):
 def test_the_shipped_model_card_discloses_what_development_saw():
     card = (CHECKPOINT_DIR / "MODEL_CARD.md").read_text()
     assert DEVELOPMENT_DISCLOSURE in card
+    assert not re.search(r"commit|\b[0-9a-f]{7,40}\b", card)   # describes the weights, not the repository
+
+
+def test_stage_configs_load_as_recorded():
+    """Each pretrain*.yaml (the stages name their base file) loads to the recorded config that
+    trained the shipped weights, key order included (the prior draws its table kinds in it)."""
+    recorded = json.loads((REPO / "tests" / "pretrain_configs.json").read_text())
+    loaded = {path.name: json.loads(json.dumps(load_config(path)))
+              for path in sorted((REPO / "configs").glob("pretrain*.yaml"))}
+    assert list(loaded) == list(recorded)
+    for name, config in loaded.items():
+        assert json.dumps(config) == json.dumps(recorded[name]), name

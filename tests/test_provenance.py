@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from causalmix.provenance import live_provenance, provenance
+from causalmix.report.provenance import live_provenance, provenance
 from causalmix.runner import storage
 
 

@@ -1,4 +1,4 @@
-"""Domain-shift splits, the runner's `split:` section and the shift analysis (causalmix.shift,
+"""Domain-shift splits, the runner's `split:` section and the shift analysis (causalmix.splits.shift,
 causalmix.metrics.shift)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from causalmix.data.errors import DatasetError
 from causalmix.metrics.shift import compare_shift, drop_reduction, shift_drops
 from causalmix.runner import ConfigError, expand, load_config, run_experiment
 from causalmix.runner.storage import RECORDS, SPLIT_COLUMNS, consolidate
-from causalmix.shift import ClusterShift, QuantileShift, ShiftNotApplicable, make_shift
+from causalmix.splits.shift import ClusterShift, QuantileShift, ShiftNotApplicable, make_shift
 
 REPO = Path(__file__).resolve().parents[1]
 STRATEGIES = [("quantile", {}), ("category", {}), ("cluster", {})]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from causalmix.augment.base import Augmenter
+from causalmix.lazy import lazy_attributes
 
 # registry name -> "module:class"
 AUGMENTERS: dict[str, str] = {
@@ -30,12 +31,7 @@ def make_augmenter(name: str, **params) -> Augmenter:
     return getattr(import_module(module), cls)(**params)
 
 
-def __getattr__(attribute: str):
-    for path in AUGMENTERS.values():
-        module, cls = path.split(":")
-        if cls == attribute:
-            return getattr(import_module(module), cls)
-    raise AttributeError(f"module 'causalmix.augment' has no attribute {attribute!r}")
+__getattr__ = lazy_attributes(__name__, {path.split(":")[1]: path.split(":")[0] for path in AUGMENTERS.values()})
 
 
 __all__ = ["AUGMENTERS", "Augmenter", "make_augmenter"]

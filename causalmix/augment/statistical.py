@@ -10,7 +10,7 @@ from scipy import stats
 from causalmix.augment.base import Augmenter
 from causalmix.augment.schema import TableSchema, is_categorical_column
 
-MISSING_LEVEL = "__missing__"
+from causalmix.columns import MISSING_LEVEL
 _LABEL = "__label__"
 
 

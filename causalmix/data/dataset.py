@@ -19,8 +19,8 @@ from pandas.api import types as ptypes
 
 from causalmix.data.builtin import BUILTIN_DATASETS, load_builtin_frame
 from causalmix.data.errors import DatasetError
-from causalmix.data.registry import TASKS, close_matches
-from causalmix.validation import infinite_columns
+from causalmix.data.registry import TASKS
+from causalmix.validation import did_you_mean, infinite_columns
 
 DATA_DIR_ENV = "CAUSALMIX_DATA_DIR"
 DEFAULT_DATA_DIR = Path("~/.cache/causalmix/datasets")
@@ -192,9 +192,7 @@ def _read_meta(name: str, folder: Path, root: Path) -> dict:
         known = list(BUILTIN_DATASETS) + list(TASKS)
         if name not in known:
             local = [p.name for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
-            matches = close_matches(name, known + local)
-            hint = f" Did you mean {', '.join(map(repr, matches))}?" if matches else ""
-            raise DatasetError(f"Unknown dataset {name!r}.{hint}")
+            raise DatasetError(f"Unknown dataset {name!r}.{did_you_mean(name, known + local)}")
         if not root.is_dir():
             raise DatasetError(
                 f"Dataset {name!r}: data directory {str(root)!r} does not exist. Pass --data-dir, "

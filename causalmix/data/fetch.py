@@ -6,12 +6,13 @@ import json
 import os
 from pathlib import Path
 
-import pandas as pd
 from tqdm import tqdm
 
+from causalmix.columns import is_categorical
 from causalmix.data.dataset import Dataset, resolve_data_dir
 from causalmix.data.errors import DatasetError
-from causalmix.data.registry import TASKS, close_matches
+from causalmix.data.registry import TASKS
+from causalmix.validation import did_you_mean
 
 
 def fetch_dataset(name: str, data_dir: str | os.PathLike | None = None,
@@ -24,9 +25,7 @@ def fetch_dataset(name: str, data_dir: str | os.PathLike | None = None,
     import openml
 
     if name not in TASKS:
-        matches = close_matches(name, TASKS)
-        hint = f" Did you mean {', '.join(map(repr, matches))}?" if matches else ""
-        raise DatasetError(f"Unknown TabArena dataset {name!r}.{hint}")
+        raise DatasetError(f"Unknown TabArena dataset {name!r}.{did_you_mean(name, TASKS)}")
     task = TASKS[name]
     if openml_cache_dir is not None:
         openml.config.set_root_cache_directory(str(openml_cache_dir))
@@ -44,7 +43,7 @@ def fetch_dataset(name: str, data_dir: str | os.PathLike | None = None,
         ) from error
     # OpenML stores text features as strings, not nominal: treat them as categorical too.
     categorical = [n for n, is_cat in zip(names, categorical_indicator)
-                   if is_cat or not pd.api.types.is_numeric_dtype(X[n])]
+                   if is_cat or is_categorical(X[n])]
     frame = X.copy()
     frame[target] = y
     dataset = Dataset.from_frame(frame, target, name=name, categorical_features=categorical)

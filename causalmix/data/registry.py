@@ -6,7 +6,6 @@ curated metadata (``curated_tabarena_dataset_metadata.csv``, autogluon/tabarena,
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from causalmix.data.errors import DatasetError
@@ -97,9 +96,3 @@ def suite(name: str) -> tuple[str, ...]:
     if name not in SUITES:
         raise DatasetError(f"Unknown suite {name!r}; known suites: {', '.join(SUITES)}.")
     return SUITES[name]
-
-
-def close_matches(name: str, candidates) -> list[str]:
-    """Up to three candidates that look like ``name`` (case-insensitive)."""
-    lowered = {c.lower(): c for c in candidates}
-    return [lowered[m] for m in difflib.get_close_matches(name.lower(), lowered, n=3, cutoff=0.5)]

@@ -6,7 +6,7 @@ import pandas as pd
 
 from causalmix.data.dataset import Dataset, is_available
 from causalmix.data.registry import TABARENA_V01
-from causalmix.splits import make_split
+from causalmix.splits.folds import make_split
 
 
 def suite_table(data_dir=None) -> pd.DataFrame:
@@ -37,18 +37,3 @@ def split_table(dataset: Dataset, n_train: int | None, val_fraction: float, seed
             for label, count in labels.value_counts(sort=False).items():
                 rows.append({"fold": fold, "part": part, "class": str(label), "rows": int(count)})
     return pd.DataFrame(rows)
-
-
-def most_informative_features(X: pd.DataFrame, y: pd.Series, k: int, random_state: int = 0) -> list[str]:
-    """The ``k`` columns with the highest mutual information with ``y`` (for legible figures)."""
-    from sklearn.feature_selection import mutual_info_classif
-
-    from causalmix.preprocessing import TablePreprocessor
-
-    prep = TablePreprocessor(scale=False).fit(X)
-    names = prep.numeric_features_ + prep.categorical_features_  # the transform's column order
-    scores = mutual_info_classif(prep.transform(X), pd.Series(y).astype("category").cat.codes,
-                                 discrete_features=[n in prep.categorical_features_ for n in names],
-                                 random_state=random_state)
-    ranked = sorted(zip(-scores, range(len(names))))
-    return [names[i] for _, i in ranked[:k]]

@@ -6,8 +6,8 @@ table (one row per run: ``dataset, fold, n_train, seed, method`` and metric colu
 """
 
 from causalmix.metrics.aggregate import (
-    average_rank, critical_difference, fold_variability, friedman_test, nemenyi_test,
-    plot_critical_difference, ranks, summarize, task_matrix, win_rate,
+    average_rank, critical_difference, fold_variability, friedman_test, nemenyi_test, ranks, summarize,
+    task_matrix, win_rate,
 )
 from causalmix.metrics.bootstrap import Estimate, hierarchical_bootstrap, holm, verdict
 from causalmix.metrics.curves import (
@@ -20,7 +20,7 @@ __all__ = [
     "Estimate", "METRICS", "Metric", "TASK_KEYS", "accuracy", "average_rank", "critical_difference",
     "curve_diagnostics", "early_stopping_gap", "evaluate", "fold_variability", "friedman_test",
     "get_metric", "hierarchical_bootstrap", "holm", "log_loss", "nemenyi_test", "normalized_error",
-    "normalized_score", "plot_critical_difference", "ranks", "relative_improvement", "roc_auc",
+    "normalized_score", "ranks", "relative_improvement", "roc_auc",
     "selected_step", "selection_key", "summarize", "task_matrix", "validation_test_correlation",
     "verdict", "win_rate",
 ]

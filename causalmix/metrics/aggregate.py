@@ -127,28 +127,3 @@ def critical_difference(n_methods: int, n_tasks: int, alpha: float = 0.05) -> fl
     """
     q_alpha = stats.studentized_range.ppf(1 - alpha, n_methods, np.inf) / np.sqrt(2)
     return float(q_alpha * np.sqrt(n_methods * (n_methods + 1) / (6.0 * n_tasks)))
-
-
-def plot_critical_difference(runs: pd.DataFrame, metric: str, alpha: float = 0.05,
-                             keys=TASK_KEYS, ax=None):
-    """Critical-difference diagram of average ranks; methods joined by a bar are not
-    significantly different (Nemenyi at ``alpha``). Returns the matplotlib Figure."""
-    import matplotlib.pyplot as plt
-    import scikit_posthocs
-
-    from causalmix.theme import WIDTH, color, name  # plotting only: the metrics stay free of it
-
-    rank_table = ranks(runs, metric, keys)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(WIDTH, 0.45 * rank_table.shape[1] + 1.6))
-    average = rank_table.mean().rename(index=name)
-    significance = nemenyi_test(runs, metric, keys).rename(index=name, columns=name)
-    scikit_posthocs.critical_difference_diagram(
-        average, significance, alpha=alpha, ax=ax,
-        cd=critical_difference(rank_table.shape[1], rank_table.shape[0], alpha),
-        color_palette={name(m): color(m) for m in rank_table.columns},
-        label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}")
-    ax.grid(False)
-    ax.set_title(f"Average rank by {metric} over {rank_table.shape[0]} tasks (Nemenyi, alpha={alpha})",
-                 pad=30)  # above the CD bar and its label
-    return ax.figure

@@ -3,7 +3,7 @@ reduces it (no torch import).
 
 Input: a runs table with a ``split`` column (``causalmix.results.load(path).runs`` of a config
 with several ``split:`` entries): one i.i.d. entry (``"iid"``) and one or more domain-shift
-entries (:mod:`causalmix.shift`). Only runs with status "ok" are used.
+entries (:mod:`causalmix.splits.shift`). Only runs with status "ok" are used.
 
 Definitions, for a metric with sign ``s`` (+1 when higher is better):
 
@@ -122,34 +122,3 @@ def compare_shift(runs: pd.DataFrame, metric: str = "roc_auc", reference: str = 
     reduction = pd.DataFrame(rows, columns=columns).set_index(["split", "method"])
     return ShiftComparison(_in_order(scores, runs), _in_order(drop_table, runs),
                            _in_order(reduction, runs), metric, reference)
-
-
-def plot_shift(comparison: ShiftComparison, methods=None):
-    """Two panels, one above the other: mean score per method under each split, and the mean drop
-    per method under each shift split, with CIs. Returns the matplotlib Figure."""
-    import matplotlib.pyplot as plt
-
-    from causalmix.theme import PALETTE, WIDTH, name  # plotting only: the metrics stay free of it
-
-    fig, axes = plt.subplots(2, 1, figsize=(WIDTH, 7.5), sharex=True)
-    panels = ((axes[0], comparison.scores, comparison.metric),
-              (axes[1], comparison.drops, f"drop in {comparison.metric} (i.i.d. - shift)"))
-    colors = {split: PALETTE[i % len(PALETTE)] for i, split in
-              enumerate(dict.fromkeys(comparison.scores.index.get_level_values("split")))}
-    for ax, table, label in panels:
-        splits = list(dict.fromkeys(table.index.get_level_values("split")))
-        names = list(methods or dict.fromkeys(table.index.get_level_values("method")))
-        width = 0.8 / max(len(splits), 1)
-        for i, split in enumerate(splits):
-            part = table.xs(split, level="split").reindex(names)
-            x = np.arange(len(names)) + (i - (len(splits) - 1) / 2) * width
-            error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
-            ax.errorbar(x, part["mean"], yerr=error, fmt="o", capsize=3, label=split, color=colors[split])
-        ax.set_xticks(np.arange(len(names)), [name(m).replace(" (", "\n(") for m in names], rotation=0)
-        ax.tick_params(axis="x", labelbottom=True)
-        ax.set_ylabel(label)
-    axes[1].axhline(0, color="grey", lw=0.8)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, title="split", loc="upper center", ncol=len(labels), frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
-    return fig

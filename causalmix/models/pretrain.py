@@ -33,6 +33,7 @@ import yaml
 from tqdm import tqdm
 
 from causalmix.data import TABARENA_V01
+from causalmix.configfile import ConfigError, read_config_file
 from causalmix.metrics.scores import roc_auc
 from causalmix.models.base import predict_proba
 from causalmix.models.prior import KINDS, SyntheticPrior
@@ -59,8 +60,8 @@ DEVELOPMENT_DISCLOSURE = (
     "Yeo-Johnson transform of numeric columns) and dropping a sixth stage were decided on the 10-fold "
     "zero-shot benchmark below, over the same mirror datasets and folds as the paper grid. Zero-shot "
     "numbers on those datasets are therefore mildly optimistic; comparisons between fine-tuning "
-    "methods, which share these weights and inputs, are not affected in the same way. From now on "
-    "the probe and model-development benchmarks use only `DEVELOPMENT_DATASETS` (the scikit-learn "
+    "methods, which share these weights and inputs, are not affected in the same way. Further "
+    "probes and model-development benchmarks use only `DEVELOPMENT_DATASETS` (the scikit-learn "
     "built-ins breast_cancer, wine, iris), which no grid scores: `load_config` rejects a probe on a "
     "benchmark dataset unless the config sets `eval.probe_on_benchmark: true` (kept by the five "
     "shipped stages' configs so that they reproduce), and `benchmarks/zero_shot.py` develops on them "
@@ -69,23 +70,21 @@ DEVELOPMENT_DISCLOSURE = (
 
 
 def load_config(path: str | Path) -> dict:
-    """The YAML config with defaults filled in (sections ``model``, ``prior``, ``train``, ``eval``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No pretraining config at {path}")
-    raw = yaml.safe_load(path.read_text()) or {}
+    """The YAML config (over its ``base:`` file, if any) with defaults filled in (sections ``model``,
+    ``prior``, ``train``, ``eval``); :class:`ConfigError` names what is wrong."""
+    raw = read_config_file(path)
     unknown = set(raw) - {"seed", "out", "checkpoint_minutes", "init_from", "model", "prior", "train",
                           "eval", "cuda"}
     if unknown:
-        raise ValueError(f"{path}: unknown top-level keys {sorted(unknown)}")
+        raise ConfigError(f"{path}: unknown top-level keys {sorted(unknown)}")
     for section, defaults in (("train", DEFAULT_TRAIN), ("eval", DEFAULT_EVAL), ("cuda", DEFAULT_TRAIN)):
         extra = set(raw.get(section) or {}) - set(defaults)
         if extra:
-            raise ValueError(f"{path}: unknown keys in '{section}': {sorted(extra)}")
+            raise ConfigError(f"{path}: unknown keys in '{section}': {sorted(extra)}")
     probe = {**DEFAULT_EVAL, **(raw.get("eval") or {})}
     scored = sorted(set(probe["datasets"]) & {task.name for task in TABARENA_V01})
     if scored and not probe["probe_on_benchmark"]:
-        raise ValueError(f"{path}: eval.datasets {scored} are scored by the benchmark grids; probe on "
+        raise ConfigError(f"{path}: eval.datasets {scored} are scored by the benchmark grids; probe on "
                          f"datasets no grid scores ({', '.join(DEVELOPMENT_DATASETS)}), or set "
                          "eval.probe_on_benchmark: true and say so where the weights are reported.")
     return dict(seed=int(raw.get("seed", 0)), out=raw.get("out", "runs/pretrain"),
@@ -125,7 +124,7 @@ class ZeroShotProbe:
     def __init__(self, datasets: list[str], n_context: int, max_query: int, data_dir=None):
         from causalmix.data import load_dataset
         from causalmix.preprocessing import LabelEncoder
-        from causalmix.splits import make_split
+        from causalmix.splits.folds import make_split
 
         self.tasks = []
         for name in datasets:
@@ -441,9 +440,9 @@ def model_card(model: StandinTFM, stages: list[dict], best: dict, benchmark: dic
         f"step {best['step']} of the last stage, the best mean ROC-AUC of its periodic zero-shot probe "
         f"({best['mean_auc']:.3f} on {', '.join(best['auc'])}; these mirror datasets are also part of "
         "the benchmark below, so that selection is mildly optimistic for them). Each probe ran with the "
-        "code of its time; runs started before the target scores (commit fbfd7e4) fed categorical "
-        "columns as ordinal codes of the sorted level names, and runs before the power transform "
-        "(commit c631f11) quantile-transformed numeric columns to normal marginals.",
+        "input encoding of its time: runs started before the target scores fed categorical columns as "
+        "ordinal codes of the sorted level names, and runs before the Yeo-Johnson transform "
+        "quantile-transformed numeric columns to normal marginals.",
         "",
         *[line for number, stage in enumerate(stages, 1) for line in _stage_section(number, stage)],
         DEVELOPMENT_DISCLOSURE,

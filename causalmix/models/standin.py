@@ -27,6 +27,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, PowerTransformer
 from torch import nn
 
+from causalmix.columns import is_categorical, with_missing_level
 from causalmix.models.base import ModelLimits, TabularModel, feature_subset
 
 #: Standardised cell values are clipped to this many standard deviations.
@@ -64,8 +65,7 @@ class StandinPreprocessor(TransformerMixin, BaseEstimator):
                              "(categorical columns are target-scored)")
         columns = feature_subset(list(X.columns), self.max_features, self.random_state)
         self.features_in_ = columns
-        categorical = [c for c in columns if not pd.api.types.is_numeric_dtype(X[c])
-                       or isinstance(X[c].dtype, pd.CategoricalDtype)]
+        categorical = [c for c in columns if is_categorical(X[c])]
         numeric = [c for c in columns if c not in categorical]
         self.transformer_ = ColumnTransformer(
             [("numeric", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True),
@@ -153,14 +153,13 @@ class TargetScore(TransformerMixin, BaseEstimator):
 
 
 class _MissingAsLevel(TransformerMixin, BaseEstimator):
-    """Categorical columns as string arrays, missing values as the level ``"__missing__"``."""
+    """Categorical columns as string arrays, missing values as a level of their own."""
 
     def fit(self, X, y=None):
         return self
 
     def transform(self, X):
-        frame = pd.DataFrame(X).astype(object)
-        return frame.where(frame.notna(), "__missing__").astype(str).to_numpy()
+        return with_missing_level(pd.DataFrame(X)).astype(str).to_numpy()
 
 
 class _Attention(nn.Module):

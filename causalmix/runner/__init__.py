@@ -8,7 +8,7 @@ layout and table schemas: :mod:`causalmix.runner.storage`; reading results:
 
 from __future__ import annotations
 
-from importlib import import_module
+from causalmix.lazy import lazy_attributes
 
 _LAZY = {
     "add_run_parser": "causalmix.runner.cli",
@@ -24,11 +24,6 @@ _LAZY = {
     "expand": "causalmix.runner.grid",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'causalmix.runner' has no attribute {name!r}")
-
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = list(_LAZY)

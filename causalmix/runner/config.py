@@ -36,7 +36,7 @@ the shared fine-tuning settings and the methods to compare. Schema (every key bu
       ctgan: {seeds: [0]}       # any method: run on a subset of the seeds only (a costly one once)
 
 ``split`` entries: ``strategy`` is ``iid`` (the stratified outer folds: the default) or a
-domain-shift strategy of :mod:`causalmix.shift` (``quantile``, ``category``, ``cluster``) with
+domain-shift strategy of :mod:`causalmix.splits.shift` (``quantile``, ``category``, ``cluster``) with
 its parameters; ``name`` (default: the strategy) labels the entry in the results' ``split``
 column. With a list, every entry is run on the whole grid, e.g.::
 
@@ -50,43 +50,30 @@ Every problem raises :class:`ConfigError` naming the key, with close matches for
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from importlib import import_module
 from pathlib import Path
 
-import yaml
-
 from causalmix.augment import AUGMENTERS
+from causalmix.configfile import ConfigError, read_config_file
 from causalmix.data import BUILTIN_DATASETS, TASKS, DatasetError, is_available, resolve_data_dir, suite
 from causalmix.metrics import METRICS
+from causalmix.validation import did_you_mean
 
 ZERO_SHOT, FINETUNE, AUGMENT = "zero_shot", "finetune", "augment"
 #: FineTunedClassifier parameters the runner sets itself (never from a config).
 RUNNER_SET = {"model", "augmenter", "random_state", "progress", "val_fraction", "device"}
 #: Shared fine-tuning settings that zero-shot prediction uses too.
 ZERO_SHOT_SHARED = ("predict_context", "batch_size", "mixed_precision")
-TOP_LEVEL = {"name", "description", "data_dir", "datasets", "n_folds", "folds", "n_train",
-             "val_fraction", "seeds", "model", "device", "metrics", "monitor_rows", "split", "finetune",
-             "methods"}
 IID = "iid"
-
-
-class ConfigError(ValueError):
-    """An experiment config that cannot be run, with the reason."""
-
-
-def _hint(name: str, known) -> str:
-    matches = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.5)
-    return f" Did you mean {', '.join(map(repr, matches))}?" if matches else ""
 
 
 def _reject_unknown(keys, known, where: str) -> None:
     for key in keys:
         if key not in known:
-            raise ConfigError(f"{where}: unknown key {key!r}.{_hint(key, known)} "
+            raise ConfigError(f"{where}: unknown key {key!r}.{did_you_mean(key, known)} "
                               f"Known: {', '.join(sorted(known))}.")
 
 
@@ -117,7 +104,7 @@ class MethodConfig:
 @dataclass(frozen=True)
 class SplitConfig:
     """How a run's rows are split: ``strategy`` ``"iid"`` (outer folds, no ``params``) or a
-    strategy of :data:`causalmix.shift.SHIFT_STRATEGIES` with its constructor ``params``;
+    strategy of :data:`causalmix.splits.shift.SHIFT_STRATEGIES` with its constructor ``params``;
     ``name`` labels the runs in the results."""
 
     name: str = IID
@@ -126,7 +113,7 @@ class SplitConfig:
 
     @property
     def is_default(self) -> bool:
-        """The plain i.i.d. split, which leaves run ids and hashes as they were before splits."""
+        """The plain i.i.d. split, which must not change run ids and hashes (it adds nothing to them)."""
         return self.name == IID and self.strategy == IID
 
 
@@ -160,6 +147,24 @@ class ExperimentConfig:
 
     def method(self, name: str) -> MethodConfig:
         return next(m for m in self.methods if m.name == name)
+
+
+#: YAML keys whose :class:`ExperimentConfig` field has another name.
+YAML_KEYS = {"splits": "split"}
+#: The config's top-level keys: one per :class:`ExperimentConfig` field.
+TOP_LEVEL = {YAML_KEYS.get(f.name, f.name) for f in fields(ExperimentConfig)}
+
+
+def _default(name: str):
+    """The default of :class:`ExperimentConfig` field ``name``, as YAML writes it (lists, not tuples)."""
+    spec = ExperimentConfig.__dataclass_fields__[name]
+    value = spec.default_factory() if spec.default is MISSING else spec.default
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _get(raw: dict, name: str):
+    """The YAML value of field ``name``, else its default."""
+    return raw.get(YAML_KEYS.get(name, name), _default(name))
 
 
 def _finetune_parameters() -> dict[str, inspect.Parameter]:
@@ -260,11 +265,11 @@ def _method_settings(name: str, settings: dict, shared_finetune: dict, where: st
         return MethodConfig(name, ZERO_SHOT, finetune=inference)
     if generator is None and not plain:
         known = [ZERO_SHOT, FINETUNE, *AUGMENTERS]
-        raise ConfigError(f"Unknown method {name!r}.{_hint(name, known)} Methods are "
+        raise ConfigError(f"Unknown method {name!r}.{did_you_mean(name, known)} Methods are "
                           f"{', '.join(known)}, or any name with a `generator:` key (null for "
                           f"plain fine-tuning).")
     if generator is not None and generator not in AUGMENTERS:
-        raise ConfigError(f"{where}: unknown generator {generator!r}.{_hint(generator, AUGMENTERS)} "
+        raise ConfigError(f"{where}: unknown generator {generator!r}.{did_you_mean(generator, AUGMENTERS)} "
                           f"Known: {', '.join(AUGMENTERS)}.")
     allowed = {"finetune"} | ({"generator", "generator_params"} if generator else
                               {"generator"} if plain and name != FINETUNE else set())
@@ -302,7 +307,7 @@ def _datasets(spec, data_dir) -> tuple[str, ...]:
             continue  # stored locally: read (and its files checked) by _check_against_data
         if name not in BUILTIN_DATASETS and name not in TASKS and not is_available(name, data_dir):
             raise ConfigError(f"datasets: unknown dataset {name!r}."
-                              f"{_hint(name, [*BUILTIN_DATASETS, *TASKS])}")
+                              f"{did_you_mean(name, [*BUILTIN_DATASETS, *TASKS])}")
         if not is_available(name, data_dir):
             raise ConfigError(f"datasets: {name!r} is not in the data directory "
                               f"{str(resolve_data_dir(data_dir))!r}; set data_dir (or --data-dir, "
@@ -315,7 +320,7 @@ def _datasets(spec, data_dir) -> tuple[str, ...]:
 def _split(entry, where: str) -> SplitConfig:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where} must be a mapping such as {{strategy: quantile, q: 0.7}}, got {entry!r}.")
-    from causalmix.shift import SHIFT_STRATEGIES, make_shift
+    from causalmix.splits.shift import SHIFT_STRATEGIES, make_shift
 
     strategies = [IID, *SHIFT_STRATEGIES]
     if "strategy" not in entry:
@@ -324,7 +329,7 @@ def _split(entry, where: str) -> SplitConfig:
     strategy, name = entry.pop("strategy"), entry.pop("name", None)
     name = strategy if name is None else name
     if strategy not in strategies:
-        raise ConfigError(f"{where}: unknown strategy {strategy!r}.{_hint(strategy, strategies)} "
+        raise ConfigError(f"{where}: unknown strategy {strategy!r}.{did_you_mean(strategy, strategies)} "
                           f"Known: {', '.join(strategies)}.")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{where}: name must be a non-empty string, got {name!r}.")
@@ -367,15 +372,7 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
     if isinstance(source, dict):
         raw = dict(source)
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise ConfigError(f"No config file at {str(path)!r}.")
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as error:
-            raise ConfigError(f"{path}: not valid YAML: {error}") from None
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping, got {type(raw).__name__}.")
+        raw = read_config_file(source)
     _reject_unknown(raw, TOP_LEVEL, "config")
     for key in ("name", "datasets", "methods"):
         if key not in raw:
@@ -383,33 +380,33 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
     name = raw["name"]
     if not isinstance(name, str) or not name or os.sep in name or name.startswith("."):
         raise ConfigError(f"name must be a plain folder name, got {name!r}.")
-    data_dir = data_dir or raw.get("data_dir")
-    n_folds = raw.get("n_folds", 10)
+    data_dir = data_dir or _get(raw, "data_dir")
+    n_folds = _get(raw, "n_folds")
     if not isinstance(n_folds, int) or n_folds < 2:
         raise ConfigError(f"n_folds must be an integer >= 2, got {n_folds!r}.")
-    folds = raw.get("folds", [0])
+    folds = _get(raw, "folds")
     folds = tuple(range(n_folds)) if folds == "all" else _int_list(folds, "folds")
     if max(folds) >= n_folds:
         raise ConfigError(f"folds {list(folds)} must lie in 0..{n_folds - 1} (n_folds={n_folds}).")
-    n_train = _int_list(raw.get("n_train", [128]), "n_train", allow_none=True)
-    val_fraction = raw.get("val_fraction", 0.2)
+    n_train = _int_list(_get(raw, "n_train"), "n_train", allow_none=True)
+    val_fraction = _get(raw, "val_fraction")
     if not isinstance(val_fraction, (int, float)) or not 0 < val_fraction < 1:
         raise ConfigError(f"val_fraction must be in (0, 1) (fine-tuning needs validation rows), "
                           f"got {val_fraction!r}.")
-    metrics = raw.get("metrics", list(METRICS))
+    metrics = _get(raw, "metrics")
     if not isinstance(metrics, list) or not metrics:
         raise ConfigError(f"metrics must be a non-empty list, got {metrics!r}.")
     _reject_unknown(metrics, METRICS, "metrics")
-    monitor_rows = raw.get("monitor_rows", 1000)
+    monitor_rows = _get(raw, "monitor_rows")
     if monitor_rows is not None and (not isinstance(monitor_rows, int) or monitor_rows < 1):
         raise ConfigError(f"monitor_rows must be a positive integer or null, got {monitor_rows!r}.")
-    model = raw.get("model", "default")
+    model = _get(raw, "model")
     from causalmix.models import BACKENDS, UNTRAINED
 
     if model not in ("default", UNTRAINED, *BACKENDS):
         raise ConfigError(f"model: unknown backend {model!r}; known: default, {UNTRAINED}, "
                           f"{', '.join(BACKENDS)}.")
-    _check_model_and_device(model, raw.get("device"))
+    _check_model_and_device(model, _get(raw, "device"))
     shared = _check_finetune(raw.get("finetune"), "finetune")
     methods = raw["methods"]
     if isinstance(methods, list) and all(isinstance(m, str) for m in methods):
@@ -418,15 +415,16 @@ def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -
         methods = dict.fromkeys(methods)
     if not isinstance(methods, dict) or not methods:
         raise ConfigError(f"methods must be a non-empty list of names or a mapping, got {methods!r}.")
-    seeds = _int_list(raw.get("seeds", [0]), "seeds")
+    seeds = _int_list(_get(raw, "seeds"), "seeds")
     config = ExperimentConfig(
-        name=name, description=str(raw.get("description", "")).strip(),
+        name=name, description=str(_get(raw, "description")).strip(),
         data_dir=str(data_dir) if data_dir else None,
         datasets=_datasets(raw["datasets"], data_dir),
         methods=tuple(_method(str(m), s, shared, seeds) for m, s in methods.items()),
         n_folds=n_folds, folds=folds, n_train=n_train, val_fraction=float(val_fraction),
-        seeds=seeds, model=model, device=raw.get("device"),
-        metrics=tuple(metrics), monitor_rows=monitor_rows, splits=_splits(raw.get("split", {"strategy": IID})), finetune=shared,
+        seeds=seeds, model=model, device=_get(raw, "device"),
+        metrics=tuple(metrics), monitor_rows=monitor_rows, finetune=shared,
+        **({"splits": _splits(raw["split"])} if "split" in raw else {}),
     )
     _check_against_data(config)
     return config

@@ -3,7 +3,7 @@
 :func:`run_group` is the unit of work an executor ships to a worker. It never raises for a failing
 run: the exception and traceback go into that run's record and the next run starts. A run whose
 domain-shift split does not apply to its (dataset, fold) is recorded as ``"skipped"`` with the
-reason (:class:`causalmix.shift.ShiftNotApplicable`).
+reason (:class:`causalmix.splits.shift.ShiftNotApplicable`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from causalmix.metrics import evaluate
 from causalmix.runner import storage
 from causalmix.runner.config import AUGMENT, IID, ZERO_SHOT
 from causalmix.runner.grid import SPLIT_SEED, RunGroup, RunSpec
-from causalmix.shift import ShiftNotApplicable, make_shift
-from causalmix.splits import Split, make_split, stratified_cap
+from causalmix.splits.shift import ShiftNotApplicable, make_shift
+from causalmix.splits.folds import Split, make_split, stratified_cap
 
 MAX_WARNINGS = 10
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from causalmix.provenance import git_state
+from causalmix.environment import git_state
 from causalmix.results import CURVES_FILE, MANIFEST_FILE, RUNS_FILE
 from causalmix.runner import storage
 from causalmix.runner.config import AUGMENT, ExperimentConfig

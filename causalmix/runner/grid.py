@@ -2,8 +2,8 @@
 
 Each entry of the config's ``split`` list (default: the i.i.d. outer folds only) is run on the
 whole grid; the split entry enters the config hash (so runs under different splits have their
-own ids) except for the default i.i.d. split, whose ids and hashes are those of configs written
-before split strategies existed.
+own ids) except for the default i.i.d. split, which adds nothing to the hash: a config without a
+``split`` section must keep the run ids of its stored results.
 
 Every random state is derived from the run key by hashing, never from the order of execution, so
 a run gives the same numbers whatever the executor, the worker count or what ran before it:
@@ -93,7 +93,7 @@ def model_fingerprint(model: str) -> str:
 
 
 def _split_settings(split: SplitConfig) -> dict:
-    """The split entry as hashed: nothing for the default i.i.d. split (ids as before splits)."""
+    """The split entry as hashed: nothing for the default i.i.d. split (it must not change run ids)."""
     return {} if split.is_default else {"split_entry": {"name": split.name, "strategy": split.strategy,
                                                         "params": split.params}}
 

@@ -59,8 +59,8 @@ shift_target           str        readable rule of the target domain, e.g. "age 
 shift_source_rows      Int64      rows of the source domain (before the scarce subsample)
 =====================  =========  ==========================================================
 
-The split and shift columns describe :mod:`causalmix.shift` splits; records written before
-split strategies existed lack them and read as ``split == "iid"``.
+The split and shift columns describe :mod:`causalmix.splits.shift` splits; a record without them
+reads as ``split == "iid"``.
 
 ``curves.parquet`` columns: ``run_id, dataset, fold, n_train, seed, method`` and the curve of
 ``FineTunedClassifier.curve_``: ``step, train_loss, val_roc_auc, val_log_loss, test_roc_auc,
@@ -80,15 +80,17 @@ from pathlib import Path
 import pandas as pd
 
 from causalmix.results import CURVES_FILE, RUNS_FILE
-from causalmix.shift import DESCRIPTION_FIELDS
 
 RECORDS, SYNTHETIC, DAMAGED = "records", "synthetic", "damaged"
 TMP_SUFFIX = ".tmp"
 CURVE_KEYS = ["run_id", "dataset", "fold", "n_train", "seed", "method"]
 INT_COLUMNS = ["best_step", "n_train_rows", "n_val_rows", "n_test_rows", "n_synthetic_rows",
                "shift_cluster", "shift_source_rows"]
+#: The description of a domain-shift split, one value each (None where it does not apply).
+SHIFT_COLUMNS = ("shift_strategy", "shift_feature", "shift_threshold", "shift_levels",
+                 "shift_cluster", "shift_target", "shift_source_rows")
 #: The split entry of a run, why it was skipped and the description of a domain-shift split.
-SPLIT_COLUMNS = ["split", "skip_reason", *DESCRIPTION_FIELDS]
+SPLIT_COLUMNS = ["split", "skip_reason", *SHIFT_COLUMNS]
 #: Statuses of runs that need no rerun.
 COMPLETE = ("ok", "skipped")
 #: Columns that measure time and so differ between otherwise identical runs.
@@ -278,7 +280,7 @@ def consolidate(out_dir: Path, run_ids: list[str]) -> tuple[pd.DataFrame, pd.Dat
             curves.append(curve.assign(**keys)[[*CURVE_KEYS, *curve.columns]])
     runs = pd.DataFrame(rows)
     if not runs.empty:
-        # Records written before split strategies lack the split columns: they are i.i.d. runs.
+        # A record without split columns is an i.i.d. run (the i.i.d. split adds nothing to a record).
         runs = runs.reindex(columns=list(dict.fromkeys([*runs.columns, *SPLIT_COLUMNS])))
         runs["split"] = runs["split"].fillna("iid")
         for column in ["n_train", *INT_COLUMNS]:

@@ -42,7 +42,7 @@ from causalmix.metrics.bootstrap import (
     verdict,
 )
 from causalmix.results import Results, load
-from causalmix.theme import NAMES, name  # display names of methods in the claims' text (one registry)
+from causalmix.report.theme import NAMES, name  # display names of methods in the claims' text (one registry)
 
 BASELINE, FINETUNE, CAUSALMIX = "zero_shot", "finetune", "causalmix"
 #: Generators that add rows without causal structure: the controls for "causally structured".

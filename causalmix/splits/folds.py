@@ -28,7 +28,8 @@ class Split:
         return {part: getattr(self, part).tolist() for part in ("train", "val", "test")}
 
 
-def _codes(y) -> np.ndarray:
+def class_codes(y) -> np.ndarray:
+    """Class codes 0..n_classes-1 of labels ``y``, in the order of the sorted class labels."""
     return pd.Series(y).astype("category").cat.codes.to_numpy()
 
 
@@ -44,7 +45,7 @@ def _check_class_sizes(y_codes: np.ndarray, minimum: int, what: str, name: str) 
 
 def outer_folds(y, n_folds: int = 10, seed: int = 0, name: str = "dataset") -> list[tuple[np.ndarray, np.ndarray]]:
     """``n_folds`` stratified (train, test) position arrays; every class needs >= 2 rows."""
-    codes = _codes(y)
+    codes = class_codes(y)
     _check_class_sizes(codes, 2, f"{n_folds} outer folds", name)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The least populated class")
@@ -104,7 +105,7 @@ def make_split(y, fold: int = 0, n_train: int | None = None, val_fraction: float
         raise DatasetError(f"Dataset {name!r}: fold {fold} is outside 0..{n_folds - 1}.")
     if not 0 <= val_fraction < 1:
         raise DatasetError(f"Dataset {name!r}: val_fraction must be in [0, 1), got {val_fraction}.")
-    codes = _codes(y)
+    codes = class_codes(y)
     train_fold, test = outer_folds(codes, n_folds, seed, name)[fold]
     if n_train is not None and n_train > len(train_fold):
         raise DatasetError(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -28,9 +29,15 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
-REPO = Path(__file__).resolve().parents[1]
+from causalmix.report.tables import EXECUTED_VARIABLE
+
+REPO = Path(__file__).resolve().parents[2]
+#: The book's source folder: executed pages go to ``executed/``, the HTML to ``_build/html``.
+BOOK = REPO / "book"
+#: The book's hand-written sources, copied beside the executed pages when building elsewhere.
+STATIC_SOURCES = ("_toc.yml", "*.md")
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # every source file of causalmix, not only the report package
 
 
 @dataclass
@@ -43,11 +50,11 @@ class Page:
     inputs: list[str] = field(default_factory=list)  # globs relative to the repository root
     timeout: int = 600  # seconds for the whole notebook
     title: str | None = None  # replaces the first heading of the executed copy
-    output_dir: Path | None = None  # default: book/executed
+    output_dir: Path = BOOK / "executed"
 
     @property
     def output(self) -> Path:
-        return (self.output_dir or REPO / "book" / "executed") / f"{self.name}.ipynb"
+        return self.output_dir / f"{self.name}.ipynb"
 
     def key(self) -> str:
         """Hash of everything that determines the executed notebook's content."""
@@ -62,8 +69,9 @@ class Page:
         return digest.hexdigest()
 
 
-def read_pages(config: Path, quick: bool = False) -> list[Page]:
-    """Pages from a notebooks YAML; ``quick`` merges each entry's ``quick_parameters``."""
+def read_pages(config: Path, quick: bool = False, book: Path = BOOK) -> list[Page]:
+    """Pages from a notebooks YAML, executing into ``book/executed``; ``quick`` merges each
+    entry's ``quick_parameters``."""
     spec = yaml.safe_load(Path(config).read_text())
     pages = []
     for entry in spec["pages"]:
@@ -74,7 +82,7 @@ def read_pages(config: Path, quick: bool = False) -> list[Page]:
         pages.append(Page(name=entry["name"], notebook=REPO / entry["notebook"],
                           parameters=parameters, inputs=entry.get("inputs", []),
                           timeout=int(entry.get("timeout", spec.get("timeout", 600))),
-                          title=entry.get("title")))
+                          title=entry.get("title"), output_dir=Path(book) / "executed"))
     return pages
 
 
@@ -109,6 +117,7 @@ def execute_page(page: Page, force: bool = False, threads: int | None = None) ->
             for variable in THREAD_VARIABLES:
                 env.setdefault(variable, str(threads))
         env["MPLBACKEND"] = INLINE_BACKEND  # figures become outputs even where MPLBACKEND=Agg is exported
+        env[EXECUTED_VARIABLE] = str(page.output.parent)
         try:
             result = subprocess.run(command, capture_output=True, text=True, timeout=page.timeout, env=env)
         except subprocess.TimeoutExpired:
@@ -171,12 +180,17 @@ def execute_pages(pages: list[Page], jobs: int = 2, force: bool = False) -> dict
     return statuses
 
 
-def build_html() -> int:
-    """Build ``book/_build/html`` from the executed notebooks (no re-execution)."""
+def build_html(book: Path = BOOK) -> int:
+    """Build ``book/_build/html`` from the executed notebooks in ``book/executed`` (no
+    re-execution); a folder other than the repository's ``book/`` first gets its static sources."""
+    book = Path(book)
+    if book.resolve() != BOOK.resolve():
+        for pattern in STATIC_SOURCES:
+            for source in BOOK.glob(pattern):
+                shutil.copy2(source, book / source.name)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book), "build", str(REPO / "book"), "--config", str(REPO / "_config.yml"),
-               "--toc", str(REPO / "book" / "_toc.yml"), "--path-output", str(REPO / "book"),
-               "--quiet"]
+    command = [str(jupyter_book), "build", str(book), "--config", str(REPO / "_config.yml"),
+               "--toc", str(book / "_toc.yml"), "--path-output", str(book), "--quiet"]
     return subprocess.run(command).returncode
 
 
@@ -188,16 +202,17 @@ def main(args) -> int:
 
         for config in args.recompute_config or book_experiments(Path(args.config)):
             print(run_experiment(load_config(config)))
-    pages = read_pages(Path(args.config), quick=args.quick)
+    book = Path(args.out).resolve()
+    pages = read_pages(Path(args.config), quick=args.quick, book=book)
     statuses = execute_pages(pages, jobs=args.jobs, force=args.recompute or args.force)
     failed = {name: status for name, status in statuses.items()
               if status not in ("executed", "cached")}
     for name, status in statuses.items():
         print(f"  {name:32s} {status}")
-    code = 0 if args.no_build else build_html()
+    code = 0 if args.no_build else build_html(book)
     print(f"book: {len(pages) - len(failed)}/{len(pages)} notebooks ok, "
           f"HTML {'skipped' if args.no_build else ('built' if code == 0 else 'FAILED')} "
-          f"in {time.perf_counter() - started:.0f} s -> book/_build/html/index.html")
+          f"in {time.perf_counter() - started:.0f} s -> {book / '_build' / 'html' / 'index.html'}")
     if failed:
         print("failed notebooks: " + ", ".join(f"{n} ({s})" for n, s in failed.items()))
         stale = [name for name, status in failed.items() if status.endswith(f"({STALE})")]

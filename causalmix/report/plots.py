@@ -1,8 +1,8 @@
 """Figures for the book. Each function draws on a given (or new) matplotlib axis and returns it.
 
-Methods get their display name and colour from :mod:`causalmix.theme` (the same on every page);
-new figures are :data:`causalmix.theme.WIDTH` inches wide, the width of the book's text column
-(the notebooks call :func:`causalmix.theme.apply_theme` for fonts and resolution).
+Methods get their display name and colour from :mod:`causalmix.report.theme` (the same on every page);
+new figures are :data:`causalmix.report.theme.WIDTH` inches wide, the width of the book's text column
+(the notebooks call :func:`causalmix.report.theme.apply_theme` for fonts and resolution).
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from causalmix.theme import PALETTE, WIDTH, color, name, order
+from causalmix import metrics
+from causalmix.columns import is_categorical
+from causalmix.metrics.shift import ShiftComparison
+from causalmix.report.theme import PALETTE, WIDTH, color, name, order
 
 
 def _axis(ax, figsize=(5, 4)):
@@ -57,13 +60,13 @@ def draw_dag(dag: nx.DiGraph, ax=None, highlight=None, title: str | None = None,
 def real_vs_synthetic_marginals(real: pd.DataFrame, synthetic: dict[str, pd.DataFrame],
                                 columns: list[str], ncols: int = 4):
     """One panel per column: real vs each generator's synthetic marginal (hist or bar shares), in
-    each generator's colour (:mod:`causalmix.theme`)."""
+    each generator's colour (:mod:`causalmix.report.theme`)."""
     nrows = int(np.ceil(len(columns) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH, 2.4 * nrows + 0.6), squeeze=False)
     frames = {"real": real, **synthetic}
     for ax, column in zip(axes.flat, columns):
         values = real[column]
-        if isinstance(values.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(values):
+        if is_categorical(values):
             shares = pd.DataFrame({source: frame[column].astype(str).value_counts(normalize=True)
                                    for source, frame in frames.items()}).fillna(0).head(12)
             shares.plot.bar(ax=ax, width=0.8, legend=False, color=[color(c) for c in shares.columns])
@@ -212,3 +215,52 @@ def scarcity_curve(summary: pd.DataFrame, ax=None, reference: float | None = 0.0
     ax.set_xlabel("n_train (scarce rows)")
     ax.legend()
     return ax
+
+
+def plot_critical_difference(runs: pd.DataFrame, metric: str, alpha: float = 0.05,
+                             keys=metrics.TASK_KEYS, ax=None):
+    """Critical-difference diagram of average ranks; methods joined by a bar are not
+    significantly different (Nemenyi at ``alpha``). Returns the matplotlib Figure."""
+    import scikit_posthocs  # imports matplotlib.pyplot: only where needed
+
+    rank_table = metrics.ranks(runs, metric, keys)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(WIDTH, 0.45 * rank_table.shape[1] + 1.6))
+    average = rank_table.mean().rename(index=name)
+    significance = metrics.nemenyi_test(runs, metric, keys).rename(index=name, columns=name)
+    scikit_posthocs.critical_difference_diagram(
+        average, significance, alpha=alpha, ax=ax,
+        cd=metrics.critical_difference(rank_table.shape[1], rank_table.shape[0], alpha),
+        color_palette={name(m): color(m) for m in rank_table.columns},
+        label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}")
+    ax.grid(False)
+    ax.set_title(f"Average rank by {metric} over {rank_table.shape[0]} tasks (Nemenyi, alpha={alpha})",
+                 pad=30)  # above the CD bar and its label
+    return ax.figure
+
+
+def plot_shift(comparison: ShiftComparison, methods=None):
+    """Two panels, one above the other: mean score per method under each split, and the mean drop
+    per method under each shift split, with CIs. Returns the matplotlib Figure."""
+    fig, axes = plt.subplots(2, 1, figsize=(WIDTH, 7.5), sharex=True)
+    panels = ((axes[0], comparison.scores, comparison.metric),
+              (axes[1], comparison.drops, f"drop in {comparison.metric} (i.i.d. - shift)"))
+    colors = {split: PALETTE[i % len(PALETTE)] for i, split in
+              enumerate(dict.fromkeys(comparison.scores.index.get_level_values("split")))}
+    for ax, table, label in panels:
+        splits = list(dict.fromkeys(table.index.get_level_values("split")))
+        names = list(methods or dict.fromkeys(table.index.get_level_values("method")))
+        width = 0.8 / max(len(splits), 1)
+        for i, split in enumerate(splits):
+            part = table.xs(split, level="split").reindex(names)
+            x = np.arange(len(names)) + (i - (len(splits) - 1) / 2) * width
+            error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
+            ax.errorbar(x, part["mean"], yerr=error, fmt="o", capsize=3, label=split, color=colors[split])
+        ax.set_xticks(np.arange(len(names)), [name(m).replace(" (", "\n(") for m in names], rotation=0)
+        ax.tick_params(axis="x", labelbottom=True)
+        ax.set_ylabel(label)
+    axes[1].axhline(0, color="grey", lw=0.8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, title="split", loc="upper center", ncol=len(labels), frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig

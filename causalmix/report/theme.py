@@ -1,12 +1,12 @@
 """One look for the whole book: a display name and a colour per method, and the figure theme.
 
 :data:`METHODS` is the single registry of methods (id -> display name, colour): every figure of
-the book (:mod:`causalmix.plots`, the critical-difference and shift figures of
-:mod:`causalmix.metrics`) and the claims' text (:data:`causalmix.claims.NAMES`) take names and
+the book (:mod:`causalmix.report.plots`, the critical-difference and shift figures of
+:mod:`causalmix.metrics`) and the claims' text (:data:`causalmix.report.claims.NAMES`) take names and
 colours from it, so a method looks the same on every page. :func:`apply_theme` sets the seaborn
 theme, the resolution and the font sizes; each book notebook calls it once, after its imports.
 
-No matplotlib import at module level: :mod:`causalmix.claims` imports the names from here.
+No matplotlib import at module level: :mod:`causalmix.report.claims` imports the names from here.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ METHODS: dict[str, tuple[str, str]] = {
     "marginals": ("marginals", "#BCBD22"),
     "real": ("real", "#222222"),  # the real rows, beside the generators' synthetic rows
 }
-#: Display names of methods (also the claims' names: ``causalmix.claims.NAMES``).
+#: Display names of methods (also the claims' names: ``causalmix.report.claims.NAMES``).
 NAMES: dict[str, str] = {method: name for method, (name, _) in METHODS.items()}
 #: Colours of methods.
 COLORS: dict[str, str] = {method: colour for method, (_, colour) in METHODS.items()}

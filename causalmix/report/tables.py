@@ -3,7 +3,7 @@
 - :func:`format_table` / :func:`table`: numbers as a reader wants them (percentages with two
   decimals, CIs as ``[low, high]``, method ids as display names), in a horizontal scroll
   container so that a wide table never runs off the page;
-- :func:`provenance_block`: :func:`causalmix.provenance.provenance` folded into a collapsed
+- :func:`provenance_block`: :func:`causalmix.report.provenance.provenance` folded into a collapsed
   ``<details>`` block for the end of a page (the untrained-model warning stays visible);
 - :func:`download`: the table behind a page's main figure written as a CSV file under
   ``book/executed/data/`` and linked with a ``{download}`` role, which Sphinx copies into the book.
@@ -12,17 +12,20 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from causalmix.theme import name
+from causalmix.report.theme import name
 
-REPO = Path(__file__).resolve().parents[1]
-#: Where pages write their CSV files; the book's source folder is ``book/``.
-DATA_DIR = REPO / "book" / "executed" / "data"
+REPO = Path(__file__).resolve().parents[2]
+#: Names the folder a page executes into (set by ``causalmix book`` for the page's kernel).
+EXECUTED_VARIABLE = "CAUSALMIX_BOOK_EXECUTED"
+#: Where downloads go: ``data/`` beside the executed page, whose links are relative to the book.
+DATA_DIR = Path(os.environ.get(EXECUTED_VARIABLE, REPO / "book" / "executed")) / "data"
 MISSING = "–"
 #: Non-breaking spaces keep "2.60 %" and "[low, high]" on one line in narrow columns.
 NBSP = "\u00a0"
@@ -54,7 +57,7 @@ def format_table(frame: pd.DataFrame | pd.Series, percent=(), ci=None, digits: i
     ``<x>ci_high`` pair (each merged into ``"<x> CI"``); other numbers with ``digits`` decimals, integers with
     thousands separators, missing values as "–". ``columns``: the columns kept, in order (after
     the CI merge, before ``rename``). ``method_names``: method ids in the index or in a "method"
-    column become display names (:func:`causalmix.theme.name`).
+    column become display names (:func:`causalmix.report.theme.name`).
     """
     frame = frame.to_frame() if isinstance(frame, pd.Series) else frame.copy()
     percent = set(percent)
@@ -127,11 +130,11 @@ def markdown_html(text: str) -> str:
 
 
 def provenance_block(block: str):
-    """A :mod:`causalmix.provenance` Markdown block as a collapsed HTML block for the end of a
+    """A :mod:`causalmix.report.provenance` Markdown block as a collapsed HTML block for the end of a
     page, titled by the block's bold first line; the untrained-model warning stays outside it."""
     from IPython.display import HTML
 
-    from causalmix.provenance import UNTRAINED_WARNING
+    from causalmix.report.provenance import UNTRAINED_WARNING
 
     warning = UNTRAINED_WARNING in block
     block = block.replace(UNTRAINED_WARNING, "").strip()
@@ -149,7 +152,7 @@ def warn_if_untrained(block: str) -> None:
     when the numbers come from trained weights)."""
     from IPython.display import Markdown, display
 
-    from causalmix.provenance import UNTRAINED_WARNING
+    from causalmix.report.provenance import UNTRAINED_WARNING
 
     if UNTRAINED_WARNING in block:
         display(Markdown(UNTRAINED_WARNING))

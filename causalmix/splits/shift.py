@@ -1,6 +1,6 @@
 """Domain-shift splits: train and validate on a source domain, test on a shifted target domain.
 
-The i.i.d. protocol (:func:`causalmix.splits.make_split`) tests on a random outer fold. A shift
+The i.i.d. protocol (:func:`causalmix.splits.folds.make_split`) tests on a random outer fold. A shift
 split instead cuts the dataset into two domains along a *shift variable* and tests on the domain
 the model never saw:
 
@@ -32,7 +32,6 @@ target, an empty domain, or a fold beyond the candidates the dataset offers rais
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import json
 from abc import ABC, abstractmethod
@@ -43,18 +42,17 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 
+from causalmix.columns import is_categorical
 from causalmix.data.errors import DatasetError
-from causalmix.data.summary import most_informative_features
 from causalmix.preprocessing import TablePreprocessor
-from causalmix.splits import Split, scarce_split
+from causalmix.splits.features import most_informative_features
+from causalmix.splits.folds import Split, class_codes, scarce_split
+from causalmix.validation import did_you_mean
 
 #: Rows each class needs in the source domain (stratified scarce sample and validation part) ...
 MIN_SOURCE_ROWS_PER_CLASS = 2
 #: ... and in the target domain (so that every class is scored).
 MIN_TARGET_ROWS_PER_CLASS = 1
-#: The description of a shift split, one value each (None where it does not apply).
-DESCRIPTION_FIELDS = ("shift_strategy", "shift_feature", "shift_threshold", "shift_levels",
-                      "shift_cluster", "shift_target", "shift_source_rows")
 
 
 class ShiftNotApplicable(ValueError):
@@ -73,7 +71,7 @@ class ShiftNotApplicable(ValueError):
 class Domains:
     """Row positions of the source and target domains and how they were cut.
 
-    ``description`` maps each of ``DESCRIPTION_FIELDS`` to a plain value: the strategy, the
+    ``description`` maps each ``shift_*`` column of the runs table (:data:`causalmix.runner.storage.SHIFT_COLUMNS`) to a plain value: the strategy, the
     shift feature, the quantile threshold, the target levels (a JSON list), the target cluster,
     a readable rule for the target domain and the number of source rows.
     """
@@ -92,20 +90,6 @@ class ShiftSplit:
     description: dict
 
 
-def _hint(name, known) -> str:
-    matches = difflib.get_close_matches(str(name), [str(k) for k in known], n=3, cutoff=0.5)
-    return f" Did you mean {', '.join(map(repr, matches))}?" if matches else ""
-
-
-def _codes(y) -> np.ndarray:
-    return pd.Series(y).astype("category").cat.codes.to_numpy()
-
-
-def _is_numeric(column: pd.Series) -> bool:
-    """The preprocessor's rule: numeric dtype and not ``category``."""
-    return pd.api.types.is_numeric_dtype(column) and not isinstance(column.dtype, pd.CategoricalDtype)
-
-
 def _ranked(X: pd.DataFrame, y, columns: list) -> list:
     """``columns`` by decreasing mutual information with ``y`` (fixed estimator seed 0)."""
     if len(columns) <= 1:
@@ -116,8 +100,8 @@ def _ranked(X: pd.DataFrame, y, columns: list) -> list:
 def _check_feature(X: pd.DataFrame, feature, numeric: bool) -> None:
     kind = "numeric" if numeric else "categorical"
     if feature not in X.columns:
-        raise ValueError(f"Shift feature {feature!r} is not a column of the dataset.{_hint(feature, X.columns)}")
-    if _is_numeric(X[feature]) != numeric:
+        raise ValueError(f"Shift feature {feature!r} is not a column of the dataset.{did_you_mean(feature, X.columns)}")
+    if is_categorical(X[feature]) == numeric:
         raise ValueError(f"Shift feature {feature!r} is not {kind} (dtype {X[feature].dtype}).")
 
 
@@ -157,7 +141,7 @@ class DomainShift(ABC, BaseEstimator):
         X = X.reset_index(drop=True)
         y = pd.Series(y).reset_index(drop=True)
         domains = self.domains(X, y, fold, seed)
-        codes = _codes(y)
+        codes = class_codes(y)
         labels = pd.Series(y).astype("category").cat.categories
         self._check_classes(codes, labels, domains, name)
         rng = np.random.default_rng([seed, fold])
@@ -229,7 +213,7 @@ class QuantileShift(DomainShift):
 
     def domains(self, X, y, fold=0, seed=0) -> Domains:
         if self.feature is None:
-            candidates = [c for c in X.columns if _is_numeric(X[c]) and X[c].nunique() > 2]
+            candidates = [c for c in X.columns if not is_categorical(X[c]) and X[c].nunique() > 2]
             ranked = _ranked(X, y, candidates)
             if fold >= len(ranked):
                 raise ShiftNotApplicable(
@@ -285,7 +269,7 @@ class CategoryShift(DomainShift):
 
     def domains(self, X, y, fold=0, seed=0) -> Domains:
         if self.feature is None:
-            candidates = [c for c in X.columns if not _is_numeric(X[c]) and X[c].nunique() >= 2]
+            candidates = [c for c in X.columns if is_categorical(X[c]) and X[c].nunique() >= 2]
             if not candidates:
                 raise ShiftNotApplicable("category shift: the dataset has no categorical feature "
                                          "with >= 2 observed levels.")
@@ -369,12 +353,12 @@ SHIFT_STRATEGIES: dict[str, type[DomainShift]] = {
 def make_shift(strategy: str, **params) -> DomainShift:
     """The shift strategy ``strategy`` with ``params``, checked; ``ValueError`` names the problem."""
     if strategy not in SHIFT_STRATEGIES:
-        raise ValueError(f"Unknown shift strategy {strategy!r}.{_hint(strategy, SHIFT_STRATEGIES)} "
+        raise ValueError(f"Unknown shift strategy {strategy!r}.{did_you_mean(strategy, SHIFT_STRATEGIES)} "
                          f"Known: {', '.join(SHIFT_STRATEGIES)}.")
     cls = SHIFT_STRATEGIES[strategy]
     known = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     for key in params:
         if key not in known:
-            raise ValueError(f"{strategy} shift: unknown parameter {key!r}.{_hint(key, known)} "
+            raise ValueError(f"{strategy} shift: unknown parameter {key!r}.{did_you_mean(key, known)} "
                              f"Known: {', '.join(known)}.")
     return cls(**params).check_params()

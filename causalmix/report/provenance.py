@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime
 import importlib.metadata
-import subprocess
 from pathlib import Path
 
+from causalmix.environment import git_state
 from causalmix.results import Results, load
 
-REPO = Path(__file__).resolve().parents[1]
 UNTRAINED = "untrained"
 #: Shown above the provenance of results computed with randomly initialised weights.
 UNTRAINED_WARNING = ("**Warning: these numbers come from an UNTRAINED model (randomly initialised "
@@ -69,24 +68,6 @@ def _block(title: str, rows: dict[str, str]) -> str:
     lines = [f"**{title}**", "", "| | |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in rows.items()]
     return "\n".join(lines)
-
-
-#: Paths whose uncommitted changes cannot alter computed numbers (outputs and book wiring).
-OUTPUT_PATHS = ("results/", "book/")
-
-
-def git_state() -> dict:
-    """``{"commit": full hash, "dirty": bool}`` of the checkout (``None`` values outside git);
-    ``dirty``: tracked files changed outside :data:`OUTPUT_PATHS`."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
-                                text=True, check=True, timeout=10).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                                capture_output=True, text=True, check=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-    changed = [line[3:] for line in status.splitlines() if line.strip()]
-    return {"commit": commit, "dirty": any(not path.startswith(OUTPUT_PATHS) for path in changed)}
 
 
 def _git_commit() -> str:
