@@ -182,10 +182,11 @@ class FineTunedClassifier(_InContextClassifier):
         (e.g. ``CausalMixAugmenter(...)``); a clone is fitted on the real training rows and
         sampled once for the synthetic pool. Ignored when ``fit`` gets ``synthetic``.
     max_steps, learning_rate, weight_decay, warmup_steps, max_grad_norm, eval_every, patience,
-    time_limit, query_fraction, max_episode_context_rows, max_episode_query_rows,
+    early_stopping, time_limit, query_fraction, max_episode_context_rows, max_episode_query_rows,
     synthetic_ratio, redraw_synthetic, synthetic_role, mixed_precision, batch_size :
         see :class:`causalmix.finetune.FineTuneSettings` (defaults: 200 steps, lr 1e-4, weight
-        decay 0.01, 10 warmup steps, clip 1.0, evaluate every 10 steps, patience 5 evaluations,
+        decay 0.01, 10 warmup steps, clip 1.0, evaluate every 10 steps, early stopping after 5
+        evaluations without improvement, then the best evaluation's weights,
         30% of the rows as queries, at most 64 query and 128 context rows per episode, one
         synthetic row per real row redrawn every step, synthetic rows in context and query).
     synthetic_pool_size : synthetic rows drawn from the augmenter; None: 4x the rows one step uses
@@ -201,8 +202,9 @@ class FineTunedClassifier(_InContextClassifier):
     progress : show a progress bar over the fine-tuning steps.
 
     Attributes: ``curve_`` (DataFrame, one row per evaluation: step, train_loss, val_roc_auc,
-    val_log_loss, test_roc_auc, test_log_loss, elapsed_s), ``best_step_`` (0 = the zero-shot
-    weights were kept), ``stop_reason_``, ``classes_``, ``model_`` (fine-tuned backend),
+    val_log_loss, test_roc_auc, test_log_loss, elapsed_s), ``best_step_`` (the step whose
+    weights are kept: the best evaluation's, 0 = the zero-shot weights; without
+    ``early_stopping``, the last step), ``stop_reason_``, ``classes_``, ``model_`` (fine-tuned backend),
     ``preprocessor_`` (fitted on the context rows of ``predict_context``; encodes test rows),
     ``augmenter_`` (fitted clone, or None), ``context_``.
     """
@@ -213,6 +215,7 @@ class FineTunedClassifier(_InContextClassifier):
                  warmup_steps: int = _DEFAULTS.warmup_steps,
                  max_grad_norm: float = _DEFAULTS.max_grad_norm,
                  eval_every: int = _DEFAULTS.eval_every, patience: int = _DEFAULTS.patience,
+                 early_stopping: bool = _DEFAULTS.early_stopping,
                  time_limit: float | None = _DEFAULTS.time_limit,
                  query_fraction: float = _DEFAULTS.query_fraction,
                  max_episode_context_rows: int | None = _DEFAULTS.max_episode_context_rows,
@@ -234,6 +237,7 @@ class FineTunedClassifier(_InContextClassifier):
         self.max_grad_norm = max_grad_norm
         self.eval_every = eval_every
         self.patience = patience
+        self.early_stopping = early_stopping
         self.time_limit = time_limit
         self.query_fraction = query_fraction
         self.max_episode_context_rows = max_episode_context_rows

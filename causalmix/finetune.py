@@ -70,8 +70,11 @@ class FineTuneSettings:
     ``max_steps`` steps, fewer if ``time_limit`` seconds of wall time pass (checked after every
     step; the run then ends with one more evaluation).
 
-    Evaluation every ``eval_every`` steps (and at step 0 and at the last step); the run stops once
-    ``patience`` evaluations in a row did not improve on the best one.
+    Evaluation every ``eval_every`` steps (and at step 0 and at the last step). With
+    ``early_stopping`` the run stops once ``patience`` evaluations in a row did not improve on the
+    best one and ends with the best evaluation's weights; without it, the run takes every step and
+    keeps the last step's weights (validation rows are still scored, for the curve only), the
+    regime in which fine-tuning on a few rows can overfit.
 
     Episodes: ``query_fraction`` of each class's pool rows become query rows (at least one row of
     every class stays in the context); then at most ``max_episode_query_rows`` query rows (a random
@@ -100,6 +103,7 @@ class FineTuneSettings:
     max_grad_norm: float = 1.0
     eval_every: int = 10
     patience: int = 5
+    early_stopping: bool = True
     time_limit: float | None = None
     query_fraction: float = 0.3
     max_episode_context_rows: int | None = 128
@@ -316,10 +320,12 @@ def fine_tune(model: TabularModel, train: Rows, val: Rows, n_classes: int,
             if out_of_time:
                 stop_reason = "time_limit"
                 break
-            if best.stale >= settings.patience:
+            if settings.early_stopping and best.stale >= settings.patience:
                 stop_reason = "early_stopping"
                 break
         bar.close()
-    model.load_state_dict(best.state)
+    selected = best.step if settings.early_stopping else records[-1]["step"]
+    if settings.early_stopping:
+        model.load_state_dict(best.state)
     model.eval()
-    return FineTuneResult(pd.DataFrame(records, columns=CURVE_COLUMNS), best.step, stop_reason)
+    return FineTuneResult(pd.DataFrame(records, columns=CURVE_COLUMNS), selected, stop_reason)

@@ -141,6 +141,20 @@ def test_a_diverging_run_stops_early_and_returns_the_starting_weights(tuned):
         assert torch.equal(value, before[name]), name
 
 
+def test_without_early_stopping_every_step_runs_and_the_last_weights_are_kept(tuned):
+    # The diverging run above, without early stopping: all 8 steps, and the model holds the
+    # weights of step 8 (its validation score is the curve's last), not those of step 0.
+    model = copy.deepcopy(tuned[0])
+    _, result = _run(model=model, settings=_settings(max_steps=8, eval_every=1, patience=2,
+                                                     learning_rate=5.0, warmup_steps=0,
+                                                     max_grad_norm=1e6, early_stopping=False))
+    assert result.stop_reason == "max_steps" and list(result.curve["step"]) == list(range(9))
+    assert result.best_step == 8 and selected_step(result.curve) != 8
+    val, context = _table(30, 2, 2), _table(60, 2, 1)
+    proba = predict_proba_in_context(model, context.x, context.y, val.x, 2)
+    assert log_loss(val.y, proba, [0, 1]) == pytest.approx(result.curve["val_log_loss"].iloc[-1], rel=1e-5)
+
+
 def test_time_limit_stops_after_one_step():
     _, result = _run(settings=_settings(max_steps=50, time_limit=1e-9))
     assert result.stop_reason == "time_limit"
