@@ -13,7 +13,8 @@ import pytest
 
 from causalmix.data import load_dataset
 from causalmix.data.summary import class_balance, split_table
-from causalmix.report.plots import (draw_dag, edge_probability_heatmap, finetuning_curves, fold_spread, pair_plot,
+from causalmix.report.plots import (dataset_heatmap, draw_dag, edge_probability_heatmap, finetuning_curves,
+                                    fold_spread, pair_plot,
                                     plot_critical_difference, real_vs_synthetic_marginals, scarcity_curve,
                                     score_distributions, win_rate_heatmap)
 from causalmix.splits import most_informative_features
@@ -90,6 +91,17 @@ def test_win_rate_heatmap_shows_the_table():
     ax = win_rate_heatmap(table)
     np.testing.assert_allclose(ax.images[0].get_array().filled(np.nan), table.to_numpy())
     assert sorted(t.get_text() for t in ax.texts) == ["0.25", "0.75"]
+
+
+def test_dataset_heatmap_is_centred_at_zero_and_names_methods_and_datasets():
+    matrix = pd.DataFrame([[1.0, -2.0, np.nan], [0.5, 0.0, 3.0]], index=["finetune", "causalmix"],
+                          columns=["d1", "d2", "d3"])
+    ax = dataset_heatmap(matrix)
+    low, high = ax.images[0].get_clim()
+    assert low == -high > -3.0  # clipped at the 95th percentile of |value|, symmetric
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["d1", "d2", "d3"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["plain fine-tuning", "CausalMixFT"]
+    assert len(ax.texts) == 5
 
 
 def test_fold_spread_draws_one_bar_per_dataset_and_method():

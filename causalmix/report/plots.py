@@ -174,6 +174,27 @@ def win_rate_heatmap(table: pd.DataFrame, ax=None):
     return ax
 
 
+def dataset_heatmap(matrix: pd.DataFrame, ax=None, label: str = "median normalised score (%)"):
+    """Methods x datasets heatmap (e.g. :func:`causalmix.metrics.comparison.dataset_improvement`)
+    on a diverging scale centred at 0 and clipped at the 95th percentile of ``|value|`` (one
+    extreme dataset would otherwise wash out the rest); values annotated, datasets as columns."""
+    values = matrix.to_numpy(dtype=float)
+    finite = np.abs(values[np.isfinite(values)])
+    limit = float(np.percentile(finite, 95)) if finite.size and finite.max() > 0 else 1.0
+    ax = _axis(ax, figsize=(WIDTH, 0.55 * len(matrix) + 2.8))
+    image = ax.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_yticks(range(len(matrix.index)), [name(m) for m in matrix.index])
+    ax.set_xticks(range(len(matrix.columns)), matrix.columns, rotation=60, ha="right",
+                  rotation_mode="anchor", fontsize=9)
+    ax.grid(False)
+    for (i, j), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=7,
+                    color="white" if abs(value) > 0.6 * limit else "black")
+    ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label=label)
+    return ax
+
+
 def fold_spread(variability: pd.DataFrame, methods: list[str], ax=None):
     """Per dataset, the standard deviation across folds of each of ``methods`` (grouped bars).
 
