@@ -17,7 +17,9 @@ Confidence intervals are hierarchical bootstraps (datasets, then folds) of the m
 tasks (:mod:`causalmix.metrics.bootstrap`). The verdict on "``method`` reduces the drop of the
 reference" has four outcomes: *supported* when the CI of the mean drop reduction lies above 0,
 *contradicted* when below (the method loses more), *inconclusive* when it contains 0, *not
-testable here* with fewer than ``MIN_DATASETS`` datasets.
+testable here* with fewer than ``MIN_DATASETS`` datasets. The comparisons of one grid (every shift
+split, training size and method) are one family: their p-values are Holm-adjusted, and a verdict
+the adjusted p-value does not carry is *inconclusive*.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from causalmix.metrics.aggregate import summarize, task_matrix
-from causalmix.metrics.bootstrap import bootstrap_runs, verdict
+from causalmix.metrics.bootstrap import CONTRADICTED, INCONCLUSIVE, SUPPORTED, bootstrap_runs, holm, verdict
 from causalmix.metrics.normalize import TASK_KEYS, _check_columns
 from causalmix.metrics.scores import get_metric
 
@@ -70,15 +72,20 @@ def drop_reduction(drops: pd.DataFrame, method: str, reference: str = "finetune"
     return pd.DataFrame({"reduction": (paired[reference] - paired[method]).round(12)}).reset_index()
 
 
+#: How the comparison tables are grouped: per split entry and training size, then per method.
+GROUP_KEYS = ("split", "n_train")
+
+
 @dataclass(frozen=True)
 class ShiftComparison:
-    """Tables of :func:`compare_shift`, each with ``n`` and a bootstrap CI (``ci_low``,
-    ``ci_high``) of the mean over tasks.
+    """Tables of :func:`compare_shift`, indexed by (split, n_train, method), each with ``n`` and a
+    bootstrap CI (``ci_low``, ``ci_high``) of the mean over tasks.
 
-    ``scores``: mean score per (split, method), the i.i.d. split included; ``drops``: mean drop
-    per (shift split, method); ``reduction``: mean drop reduction of each method against
-    ``reference`` per shift split, with ``p`` and ``verdict`` on "reduces the drop";
-    ``metric``, ``reference``: the settings.
+    ``scores``: mean score, the i.i.d. split included; ``drops``: mean drop under each shift
+    split; ``reduction``: mean drop reduction of each method against ``reference``, with ``p``,
+    ``p_holm`` (Holm-adjusted over every row of the table: one family of questions) and
+    ``verdict`` on "reduces the drop" (from the CI, and *inconclusive* unless ``p_holm`` is below
+    ``1 - confidence`` as well); ``metric``, ``reference``: the settings.
     """
 
     scores: pd.DataFrame
@@ -89,8 +96,9 @@ class ShiftComparison:
 
 
 def _in_order(table: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
-    """``table`` indexed by (split, method) in the order the runs list them (config order)."""
-    order = [(s, m) for s in dict.fromkeys(runs["split"]) for m in dict.fromkeys(runs["method"])]
+    """``table`` indexed by (split, n_train, method) in the order the runs list them (config order)."""
+    order = [(s, n, m) for s in dict.fromkeys(runs["split"]) for n in sorted(runs["n_train"].dropna().unique())
+             for m in dict.fromkeys(runs["method"])]
     return table.reindex([key for key in order if key in table.index])
 
 
@@ -98,27 +106,46 @@ def compare_shift(runs: pd.DataFrame, metric: str = "roc_auc", reference: str = 
                   iid_split: str = "iid", confidence: float = 0.95, n_resamples: int = 2000,
                   random_state: int = 0) -> ShiftComparison:
     """i.i.d. vs shift score per method, the drop under shift, and whether each method reduces
-    the drop of ``reference`` (all with hierarchical bootstrap CIs of the mean at level
-    ``confidence``; the reduction with a p-value and a four-outcome verdict)."""
+    the drop of ``reference``, per split entry and training size (all with hierarchical bootstrap
+    CIs of the mean at level ``confidence``; the reduction with p-values and a four-outcome
+    verdict)."""
     runs = _ok(runs, metric)
     settings = {"ci_statistic": "mean", "confidence": confidence, "n_resamples": n_resamples,
                 "random_state": random_state}
-    scores = summarize(runs, metric, by=("split", "method"), **settings)
+    by = (*GROUP_KEYS, "method")
+    scores = summarize(runs, metric, by=by, **settings)
     drops = shift_drops(runs, metric, iid_split)
-    drop_table = summarize(drops.dropna(subset=["drop"]), "drop", by=("split", "method"), **settings)
+    drop_table = summarize(drops.dropna(subset=["drop"]), "drop", by=by, **settings)
     rows = []
-    for split, group in drops.groupby("split", sort=False):
+    for (split, n_train), group in drops.groupby(list(GROUP_KEYS), sort=False):
         for method in group["method"].unique():
             if method == reference:
                 continue
             paired = drop_reduction(group, method, reference)
             estimate = bootstrap_runs(paired, "reduction", np.mean, confidence=confidence,
                                       n_resamples=n_resamples, random_state=random_state)
-            rows.append({"split": split, "method": method, "n": len(paired),
+            rows.append({"split": split, "n_train": n_train, "method": method, "n": len(paired),
                          "n_datasets": estimate.n_datasets, "mean": estimate.value,
                          "ci_low": estimate.low, "ci_high": estimate.high, "p": estimate.p_value,
                          "verdict": verdict(estimate, +1)})
-    columns = ["split", "method", "n", "n_datasets", "mean", "ci_low", "ci_high", "p", "verdict"]
-    reduction = pd.DataFrame(rows, columns=columns).set_index(["split", "method"])
+    columns = [*by, "n", "n_datasets", "mean", "ci_low", "ci_high", "p", "verdict"]
+    reduction = pd.DataFrame(rows, columns=columns).set_index(list(by))
+    reduction.insert(reduction.columns.get_loc("p") + 1, "p_holm", holm(reduction["p"]))
+    # One family of questions: a verdict the Holm-adjusted p-value does not carry is inconclusive.
+    unadjusted = reduction["verdict"].isin([SUPPORTED, CONTRADICTED]) & ~(reduction["p_holm"] < 1 - confidence)
+    reduction.loc[unadjusted, "verdict"] = INCONCLUSIVE
     return ShiftComparison(_in_order(scores, runs), _in_order(drop_table, runs),
                            _in_order(reduction, runs), metric, reference)
+
+
+def reduction_by_dataset(runs: pd.DataFrame, method: str, reference: str = "finetune",
+                         metric: str = "roc_auc", iid_split: str = "iid") -> pd.DataFrame:
+    """Mean drop reduction of ``method`` against ``reference`` per (split, n_train, dataset), over
+    the dataset's paired shift tasks (folds): which datasets drive a pooled result. Columns
+    ``reduction`` and ``n`` (tasks)."""
+    drops = shift_drops(runs, metric, iid_split)
+    parts = [drop_reduction(group, method, reference)
+             for _, group in drops.groupby(list(GROUP_KEYS), sort=False)]
+    paired = pd.concat(parts, ignore_index=True)
+    return paired.groupby([*GROUP_KEYS, "dataset"], sort=True)["reduction"].agg(["mean", "size"]) \
+        .rename(columns={"mean": "reduction", "size": "n"})

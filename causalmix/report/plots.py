@@ -261,27 +261,54 @@ def plot_critical_difference(runs: pd.DataFrame, metric: str, alpha: float = 0.0
 
 
 def plot_shift(comparison: ShiftComparison, methods=None):
-    """Two panels, one above the other: mean score per method under each split, and the mean drop
-    per method under each shift split, with CIs. Returns the matplotlib Figure."""
-    fig, axes = plt.subplots(2, 1, figsize=(WIDTH, 7.5), sharex=True)
-    panels = ((axes[0], comparison.scores, comparison.metric),
-              (axes[1], comparison.drops, f"drop in {comparison.metric} (i.i.d. - shift)"))
+    """Mean score per method under each split (top row) and mean drop under each shift split
+    (bottom row), with CIs; one column per training size. Returns the matplotlib Figure."""
+    sizes = list(dict.fromkeys(comparison.scores.index.get_level_values("n_train")))
+    fig, axes = plt.subplots(2, len(sizes), figsize=(WIDTH, 7.5), sharex=True, sharey="row", squeeze=False)
     colors = {split: PALETTE[i % len(PALETTE)] for i, split in
               enumerate(dict.fromkeys(comparison.scores.index.get_level_values("split")))}
-    for ax, table, label in panels:
-        splits = list(dict.fromkeys(table.index.get_level_values("split")))
-        names = list(methods or dict.fromkeys(table.index.get_level_values("method")))
-        width = 0.8 / max(len(splits), 1)
-        for i, split in enumerate(splits):
-            part = table.xs(split, level="split").reindex(names)
-            x = np.arange(len(names)) + (i - (len(splits) - 1) / 2) * width
-            error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
-            ax.errorbar(x, part["mean"], yerr=error, fmt="o", capsize=3, label=split, color=colors[split])
-        ax.set_xticks(np.arange(len(names)), [name(m).replace(" (", "\n(") for m in names], rotation=0)
-        ax.tick_params(axis="x", labelbottom=True)
-        ax.set_ylabel(label)
-    axes[1].axhline(0, color="grey", lw=0.8)
-    handles, labels = axes[0].get_legend_handles_labels()
+    for column, n_train in enumerate(sizes):
+        panels = ((axes[0, column], comparison.scores, comparison.metric),
+                  (axes[1, column], comparison.drops, f"drop in {comparison.metric} (i.i.d. - shift)"))
+        for ax, table, label in panels:
+            table = table.xs(n_train, level="n_train")
+            splits = list(dict.fromkeys(table.index.get_level_values("split")))
+            names = list(methods or dict.fromkeys(table.index.get_level_values("method")))
+            width = 0.8 / max(len(splits), 1)
+            for i, split in enumerate(splits):
+                part = table.xs(split, level="split").reindex(names)
+                x = np.arange(len(names)) + (i - (len(splits) - 1) / 2) * width
+                error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
+                ax.errorbar(x, part["mean"], yerr=error, fmt="o", ms=4, capsize=2, label=split,
+                            color=colors[split])
+            ax.set_xticks(np.arange(len(names)), [name(m) for m in names], rotation=45, ha="right",
+                          rotation_mode="anchor")
+            ax.tick_params(axis="x", labelbottom=True)
+            if column == 0:
+                ax.set_ylabel(label)
+        axes[0, column].set_title(f"n_train = {n_train}")
+        axes[1, column].axhline(0, color="grey", lw=0.8)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, title="split", loc="upper center", ncol=len(labels), frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig
+
+
+def reduction_by_dataset_plot(table: pd.DataFrame, label: str, ax=None):
+    """Per dataset (rows, sorted by the mean over panels), the mean drop reduction under each
+    (split, n_train) (one marker per panel column): ``table`` from
+    :func:`causalmix.metrics.shift.reduction_by_dataset`. Points right of 0: the method loses
+    less under shift than the reference on that dataset."""
+    wide = table["reduction"].unstack(["split", "n_train"])
+    wide = wide.loc[wide.mean(axis=1).sort_values().index]
+    ax = _axis(ax, figsize=(WIDTH, 0.3 * len(wide) + 1.8))
+    markers = "osD^v<>"
+    for i, column in enumerate(wide.columns):
+        split, n_train = column
+        ax.scatter(wide[column], np.arange(len(wide)), s=22, marker=markers[i % len(markers)],
+                   color=PALETTE[i % len(PALETTE)], label=f"{split}, n_train = {n_train}")
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(np.arange(len(wide)), wide.index, fontsize=9)
+    ax.set_xlabel(label)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return ax
