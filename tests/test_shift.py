@@ -17,6 +17,7 @@ from causalmix.data import load_dataset
 from causalmix.data.errors import DatasetError
 from causalmix.metrics.shift import compare_shift, drop_reduction, reduction_by_dataset, shift_drops
 from causalmix.report.plots import plot_shift, reduction_by_dataset_plot
+from causalmix.report.research import control_method, shift_answer
 from causalmix.runner import ConfigError, expand, load_config, run_experiment
 from causalmix.runner.storage import RECORDS, SPLIT_COLUMNS, consolidate
 from causalmix.splits.shift import ClusterShift, QuantileShift, ShiftNotApplicable, make_shift
@@ -278,3 +279,21 @@ def test_shift_is_compared_per_training_size_and_per_dataset():
     assert len(fig.axes) == 4 and fig.axes[0].get_title() == "n_train = 32"
     ax = reduction_by_dataset_plot(by_dataset, "drop reduction")
     assert len(ax.collections) == 2 and len(ax.get_yticklabels()) == 5
+
+
+def test_the_research_answer_counts_verdicts_and_names_the_largest_reduction():
+    rng = np.random.default_rng(1)
+    scores = {}
+    for fold in range(6):
+        for method in ("finetune", "causalmix", "copula"):
+            scores[("iid", fold, method)] = 0.9
+        scores[("shift", fold, "finetune")] = 0.70 + rng.uniform(0, 0.01)
+        scores[("shift", fold, "causalmix")] = 0.80 + rng.uniform(0, 0.01)
+        scores[("shift", fold, "copula")] = 0.70 + rng.uniform(0, 0.01)
+    runs = _runs(scores, datasets=5)
+    assert control_method(runs["method"]) == "copula" and control_method(["finetune"]) is None
+    text = shift_answer(compare_shift(runs, n_resamples=200), "causalmix",
+                        compare_shift(runs, reference="copula", n_resamples=200))
+    assert "per cell (dataset-level CIs, Holm-adjusted): 1 supported" in text
+    assert "under `shift` shift at n_train = 64" in text
+    assert "Against the non-causal control copula" in text and "smaller in: 1 supported cells" in text
