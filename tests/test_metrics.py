@@ -249,3 +249,14 @@ def test_holm_adjusts_by_rank_and_leaves_missing_p_values_out():
     # Sorted 0.01, 0.03, 0.04 times 3, 2, 1, made monotone: 0.03, 0.06, 0.06.
     assert adjusted.round(10).to_dict() == pytest.approx({"a": 0.03, "b": 0.06, "c": 0.06, "d": np.nan},
                                                          nan_ok=True)
+
+
+def test_holm_verdicts_keep_only_what_the_adjusted_p_carries():
+    table = pd.DataFrame({"p": [0.01, 0.04, 0.03, np.nan],
+                          "verdict": ["supported", "supported", "contradicted", "not testable here"]},
+                         index=["a", "b", "c", "d"])
+    adjusted = bootstrap.holm_verdicts(table)
+    assert list(adjusted.columns) == ["p", "p_holm", "verdict"]
+    assert adjusted["verdict"].to_dict() == {"a": "supported", "b": "inconclusive", "c": "inconclusive",
+                                             "d": "not testable here"}
+    assert table["verdict"].iloc[1] == "supported"  # the input is left alone

@@ -142,3 +142,15 @@ def holm(p_values: pd.Series) -> pd.Series:
     if len(tested):
         adjusted[tested.index] = multipletests(tested.to_numpy(dtype=float), method="holm")[1]
     return adjusted
+
+
+def holm_verdicts(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """``table`` (one row per comparison of one family, with ``p`` and ``verdict`` columns) with
+    ``p_holm`` inserted after ``p`` and every *supported* or *contradicted* verdict whose
+    Holm-adjusted p-value is not below ``1 - confidence`` made *inconclusive*: with many
+    comparisons, a CI that excludes no effect by itself is expected by chance somewhere."""
+    table = table.copy()
+    table.insert(table.columns.get_loc("p") + 1, "p_holm", holm(table["p"]))
+    decided = table["verdict"].isin([SUPPORTED, CONTRADICTED])
+    table.loc[decided & ~(table["p_holm"] < 1 - confidence), "verdict"] = INCONCLUSIVE
+    return table

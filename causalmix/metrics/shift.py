@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from causalmix.metrics.aggregate import summarize, task_matrix
-from causalmix.metrics.bootstrap import CONTRADICTED, INCONCLUSIVE, SUPPORTED, bootstrap_runs, holm, verdict
+from causalmix.metrics.bootstrap import bootstrap_runs, holm_verdicts, verdict
 from causalmix.metrics.normalize import TASK_KEYS, _check_columns
 from causalmix.metrics.scores import get_metric
 
@@ -129,11 +129,7 @@ def compare_shift(runs: pd.DataFrame, metric: str = "roc_auc", reference: str = 
                          "ci_low": estimate.low, "ci_high": estimate.high, "p": estimate.p_value,
                          "verdict": verdict(estimate, +1)})
     columns = [*by, "n", "n_datasets", "mean", "ci_low", "ci_high", "p", "verdict"]
-    reduction = pd.DataFrame(rows, columns=columns).set_index(list(by))
-    reduction.insert(reduction.columns.get_loc("p") + 1, "p_holm", holm(reduction["p"]))
-    # One family of questions: a verdict the Holm-adjusted p-value does not carry is inconclusive.
-    unadjusted = reduction["verdict"].isin([SUPPORTED, CONTRADICTED]) & ~(reduction["p_holm"] < 1 - confidence)
-    reduction.loc[unadjusted, "verdict"] = INCONCLUSIVE
+    reduction = holm_verdicts(pd.DataFrame(rows, columns=columns).set_index(list(by)), confidence)
     return ShiftComparison(_in_order(scores, runs), _in_order(drop_table, runs),
                            _in_order(reduction, runs), metric, reference)
 
