@@ -312,3 +312,54 @@ def reduction_by_dataset_plot(table: pd.DataFrame, label: str, ax=None):
     ax.set_xlabel(label)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     return ax
+
+
+def sensitivity_heatmaps(cells: pd.DataFrame, value: str = "mean", label: str = "mean normalised score (%)",
+                         fmt: str = "{:.2f}"):
+    """One heatmap per fine-tuning regime: synthetic ratio (rows) x training size (columns) of
+    ``cells[value]`` (:func:`causalmix.metrics.sensitivity.cells`), on one diverging colour scale
+    centred at 0 shared by the panels. Returns the matplotlib Figure."""
+    regimes = list(dict.fromkeys(cells.index.get_level_values("regime")))
+    grids = {r: cells.xs(r, level="regime")[value].unstack("n_train") for r in regimes}
+    limit = max(float(np.nanmax(np.abs(g.to_numpy(dtype=float)))) for g in grids.values()) or 1.0
+    fig, axes = plt.subplots(1, len(regimes), figsize=(WIDTH, 3.6), squeeze=False, sharey=True)
+    for ax, regime in zip(axes[0], regimes):
+        grid = grids[regime]
+        image = ax.imshow(grid.to_numpy(dtype=float), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+        ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
+        ax.set_yticks(range(len(grid.index)), [f"{r:g}" for r in grid.index])
+        ax.grid(False)
+        for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
+            if np.isfinite(v):
+                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9,
+                        color="white" if abs(v) > 0.6 * limit else "black")
+        ax.set_title(regime, fontsize=10)
+        ax.set_xlabel("n_train")
+    axes[0, 0].set_ylabel("synthetic rows per real row")
+    fig.colorbar(image, ax=axes[0].tolist(), fraction=0.03, pad=0.02, label=label)
+    return fig
+
+
+def ratio_curves(cells: pd.DataFrame, label: str = "mean normalised score (%)"):
+    """One panel per fine-tuning regime: the mean (with its CI) against the synthetic ratio, one
+    line per training size (:func:`causalmix.metrics.sensitivity.cells`). Returns the Figure."""
+    regimes = list(dict.fromkeys(cells.index.get_level_values("regime")))
+    sizes = sorted(set(cells.index.get_level_values("n_train")))
+    fig, axes = plt.subplots(1, len(regimes), figsize=(WIDTH, 3.8), squeeze=False, sharey=True)
+    for ax, regime in zip(axes[0], regimes):
+        part = cells.xs(regime, level="regime")
+        ratios = sorted(set(part.index.get_level_values("ratio")))
+        for k, n_train in enumerate(sizes):
+            line = part.xs(n_train, level="n_train").reindex(ratios)
+            x = np.arange(len(ratios)) + (k - (len(sizes) - 1) / 2) * 0.08
+            error = np.vstack([line["mean"] - line["ci_low"], line["ci_high"] - line["mean"]])
+            ax.errorbar(x, line["mean"], yerr=np.where(np.isfinite(error), error, 0), marker="o", ms=4,
+                        capsize=2, color=PALETTE[k % len(PALETTE)], label=f"n_train = {n_train}")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xticks(range(len(ratios)), [f"{r:g}" for r in ratios])
+        ax.set_xlabel("synthetic rows per real row")
+        ax.set_title(regime, fontsize=10)
+    axes[0, 0].set_ylabel(label)
+    axes[0, -1].legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
