@@ -71,7 +71,7 @@ def test_mixing_effect_is_paired_within_a_regime_and_holm_adjusted():
 def test_sensitivity_figures_have_a_panel_per_regime():
     table = cells(_runs(), design(SETTINGS), n_resamples=50)
     fig = sensitivity_heatmaps(table)
-    assert [ax.get_title() for ax in fig.axes[:2]] == ["lr 0.0001, 50 steps, early stopping",
-                                                       "lr 0.001, 200 steps, no early stopping"]
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["lr 0.0001, 50 steps\nearly stopping",
+                                                       "lr 0.001, 200 steps\nno early stopping"]
     curves = ratio_curves(table)
     assert len(curves.axes) == 2 and len(curves.axes[0].get_legend_handles_labels()[0]) == 2

@@ -333,7 +333,7 @@ def sensitivity_heatmaps(cells: pd.DataFrame, value: str = "mean", label: str = 
             if np.isfinite(v):
                 ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9,
                         color="white" if abs(v) > 0.6 * limit else "black")
-        ax.set_title(regime, fontsize=10)
+        ax.set_title(regime.replace(" steps, ", " steps\n"), fontsize=10)
         ax.set_xlabel("n_train")
     axes[0, 0].set_ylabel("synthetic rows per real row")
     fig.colorbar(image, ax=axes[0].tolist(), fraction=0.03, pad=0.02, label=label)
@@ -358,7 +358,7 @@ def ratio_curves(cells: pd.DataFrame, label: str = "mean normalised score (%)"):
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xticks(range(len(ratios)), [f"{r:g}" for r in ratios])
         ax.set_xlabel("synthetic rows per real row")
-        ax.set_title(regime, fontsize=10)
+        ax.set_title(regime.replace(" steps, ", " steps\n"), fontsize=10)
     axes[0, 0].set_ylabel(label)
     axes[0, -1].legend(fontsize=8, frameon=False)
     fig.tight_layout()
