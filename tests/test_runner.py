@@ -233,3 +233,15 @@ def test_monitor_subset_is_stratified_sorted_and_deterministic():
     assert set(y.iloc[picked]) == {"a", "b", "c"}
     assert np.array_equal(picked, _monitor_subset(y, 100, random_state=7))
     assert np.array_equal(_monitor_subset(y, None, 0), np.arange(1000))
+
+
+def test_every_config_field_has_one_check_and_one_default():
+    from dataclasses import fields
+
+    from causalmix.runner.config import FIELD_CHECKS, REQUIRED, ExperimentConfig
+
+    assert list(FIELD_CHECKS) != [] and set(FIELD_CHECKS) == {f.name for f in fields(ExperimentConfig)}
+    defaults = config()  # BASE gives only the required keys: everything else is a default
+    assert (defaults.n_folds, defaults.folds, defaults.seeds) == (10, (0,), (0,))
+    assert [s.name for s in defaults.splits] == ["iid"] and defaults.splits[0].is_default
+    assert set(REQUIRED) == {"name", "datasets", "methods"}

@@ -159,12 +159,15 @@ def _default(name: str):
     """The default of :class:`ExperimentConfig` field ``name``, as YAML writes it (lists, not tuples)."""
     spec = ExperimentConfig.__dataclass_fields__[name]
     value = spec.default_factory() if spec.default is MISSING else spec.default
+    if name == "splits":
+        return [{"name": split.name, "strategy": split.strategy, **split.params} for split in value]
     return list(value) if isinstance(value, tuple) else value
 
 
 def _get(raw: dict, name: str):
     """The YAML value of field ``name``, else its default."""
-    return raw.get(YAML_KEYS.get(name, name), _default(name))
+    key = YAML_KEYS.get(name, name)
+    return raw[key] if key in raw else _default(name)
 
 
 def _finetune_parameters() -> dict[str, inspect.Parameter]:
@@ -367,85 +370,120 @@ def _int_list(value, where: str, allow_none: bool = False) -> tuple:
     return tuple(values)
 
 
-def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -> ExperimentConfig:
-    """Read and validate a config from a YAML path or a dict; ``data_dir`` overrides the config's."""
-    if isinstance(source, dict):
-        raw = dict(source)
-    else:
-        raw = read_config_file(source)
-    _reject_unknown(raw, TOP_LEVEL, "config")
-    for key in ("name", "datasets", "methods"):
-        if key not in raw:
-            raise ConfigError(f"config: `{key}` is required.")
-    name = raw["name"]
+def _check_name(name, resolved: dict) -> str:
     if not isinstance(name, str) or not name or os.sep in name or name.startswith("."):
         raise ConfigError(f"name must be a plain folder name, got {name!r}.")
-    data_dir = data_dir or _get(raw, "data_dir")
-    n_folds = _get(raw, "n_folds")
+    return name
+
+
+def _check_n_folds(n_folds, resolved: dict) -> int:
     if not isinstance(n_folds, int) or n_folds < 2:
         raise ConfigError(f"n_folds must be an integer >= 2, got {n_folds!r}.")
-    folds = _get(raw, "folds")
+    return n_folds
+
+
+def _check_folds(folds, resolved: dict) -> tuple[int, ...]:
+    n_folds = resolved["n_folds"]
     folds = tuple(range(n_folds)) if folds == "all" else _int_list(folds, "folds")
     if max(folds) >= n_folds:
         raise ConfigError(f"folds {list(folds)} must lie in 0..{n_folds - 1} (n_folds={n_folds}).")
-    n_train = _int_list(_get(raw, "n_train"), "n_train", allow_none=True)
-    val_fraction = _get(raw, "val_fraction")
+    return folds
+
+
+def _check_val_fraction(val_fraction, resolved: dict) -> float:
     if not isinstance(val_fraction, (int, float)) or not 0 < val_fraction < 1:
         raise ConfigError(f"val_fraction must be in (0, 1) (fine-tuning needs validation rows), "
                           f"got {val_fraction!r}.")
-    metrics = _get(raw, "metrics")
+    return float(val_fraction)
+
+
+def _check_metrics(metrics, resolved: dict) -> tuple[str, ...]:
     if not isinstance(metrics, list) or not metrics:
         raise ConfigError(f"metrics must be a non-empty list, got {metrics!r}.")
     _reject_unknown(metrics, METRICS, "metrics")
-    monitor_rows = _get(raw, "monitor_rows")
+    return tuple(metrics)
+
+
+def _check_monitor_rows(monitor_rows, resolved: dict) -> int | None:
     if monitor_rows is not None and (not isinstance(monitor_rows, int) or monitor_rows < 1):
         raise ConfigError(f"monitor_rows must be a positive integer or null, got {monitor_rows!r}.")
-    model = _get(raw, "model")
-    from causalmix.models import BACKENDS, UNTRAINED
+    return monitor_rows
+
+
+def _check_model(model, resolved: dict) -> str:
+    from causalmix.models import BACKENDS, CHECKPOINT_DIR, UNTRAINED, CheckpointError, read_checkpoint
 
     if model not in ("default", UNTRAINED, *BACKENDS):
         raise ConfigError(f"model: unknown backend {model!r}; known: default, {UNTRAINED}, "
                           f"{', '.join(BACKENDS)}.")
-    _check_model_and_device(model, _get(raw, "device"))
-    shared = _check_finetune(raw.get("finetune"), "finetune")
-    methods = raw["methods"]
+    if model == "default":
+        try:
+            read_checkpoint(CHECKPOINT_DIR / "default.pt")
+        except CheckpointError as error:
+            raise ConfigError(f"model: default: {error}") from None
+    return model
+
+
+def _check_device(device, resolved: dict) -> str | None:
+    if device is None:
+        return None
+    from causalmix.validation import device_problem
+
+    problem = device_problem(device)
+    if problem:
+        raise ConfigError(f"device: {problem}")
+    return device
+
+
+def _check_methods(methods, resolved: dict) -> tuple[MethodConfig, ...]:
     if isinstance(methods, list) and all(isinstance(m, str) for m in methods):
         if len(set(methods)) != len(methods):
             raise ConfigError(f"methods: duplicate names in {methods}.")
         methods = dict.fromkeys(methods)
     if not isinstance(methods, dict) or not methods:
         raise ConfigError(f"methods must be a non-empty list of names or a mapping, got {methods!r}.")
-    seeds = _int_list(_get(raw, "seeds"), "seeds")
-    config = ExperimentConfig(
-        name=name, description=str(_get(raw, "description")).strip(),
-        data_dir=str(data_dir) if data_dir else None,
-        datasets=_datasets(raw["datasets"], data_dir),
-        methods=tuple(_method(str(m), s, shared, seeds) for m, s in methods.items()),
-        n_folds=n_folds, folds=folds, n_train=n_train, val_fraction=float(val_fraction),
-        seeds=seeds, model=model, device=_get(raw, "device"),
-        metrics=tuple(metrics), monitor_rows=monitor_rows, finetune=shared,
-        **({"splits": _splits(raw["split"])} if "split" in raw else {}),
-    )
+    return tuple(_method(str(m), s, resolved["finetune"], resolved["seeds"]) for m, s in methods.items())
+
+
+#: Every field's check, in the order they run (a check may read the fields resolved before it):
+#: field -> check(YAML value or default, fields resolved so far) -> the resolved value.
+FIELD_CHECKS = {
+    "name": _check_name,
+    "description": lambda value, resolved: str(value).strip(),
+    "data_dir": lambda value, resolved: str(value) if value else None,
+    "n_folds": _check_n_folds,
+    "folds": _check_folds,
+    "n_train": lambda value, resolved: _int_list(value, "n_train", allow_none=True),
+    "val_fraction": _check_val_fraction,
+    "seeds": lambda value, resolved: _int_list(value, "seeds"),
+    "model": _check_model,
+    "device": _check_device,
+    "metrics": _check_metrics,
+    "monitor_rows": _check_monitor_rows,
+    "splits": lambda value, resolved: _splits(value),
+    "finetune": lambda value, resolved: _check_finetune(value, "finetune"),
+    "datasets": lambda value, resolved: _datasets(value, resolved["data_dir"]),
+    "methods": _check_methods,
+}
+#: Keys a config must give.
+REQUIRED = ("name", "datasets", "methods")
+
+
+def load_config(source: str | os.PathLike | dict, data_dir: str | None = None) -> ExperimentConfig:
+    """Read and validate a config from a YAML path or a dict; ``data_dir`` overrides the config's."""
+    raw = dict(source) if isinstance(source, dict) else read_config_file(source)
+    _reject_unknown(raw, TOP_LEVEL, "config")
+    for key in REQUIRED:
+        if key not in raw:
+            raise ConfigError(f"config: `{key}` is required.")
+    if data_dir:
+        raw["data_dir"] = data_dir
+    resolved = {}
+    for name, check in FIELD_CHECKS.items():
+        resolved[name] = check(_get(raw, name), resolved)
+    config = ExperimentConfig(**resolved)
     _check_against_data(config)
     return config
-
-
-def _check_model_and_device(model: str, device) -> None:
-    """The shipped checkpoint of ``model: default`` is readable; ``device`` exists here."""
-    from causalmix.models import CHECKPOINT_DIR, CheckpointError, read_checkpoint
-
-    if model == "default":
-        try:
-            read_checkpoint(CHECKPOINT_DIR / "default.pt")
-        except CheckpointError as error:
-            raise ConfigError(f"model: default: {error}") from None
-    if device is None:
-        return
-    from causalmix.validation import device_problem
-
-    problem = device_problem(device)
-    if problem:
-        raise ConfigError(f"device: {problem}")
 
 
 def _check_against_data(config: ExperimentConfig) -> None:
