@@ -323,3 +323,45 @@ def test_beats_independent_marginals_on_a_real_dataset(data_dir):
         X_syn, y_syn = make_augmenter(name).fit(X, y).sample(2000, random_state=0)
         scores[name] = fidelity.c2st_auc(X_test, y_test, X_syn, y_syn)
     assert scores["causalmix"] < scores["marginals"] - 0.02
+
+
+# ------------------------------------------------------------------ hard tables
+def test_a_node_with_causes_of_its_own_is_not_collapsed_into_a_correlated_parent():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=300), rng.normal(size=300)
+    X = pd.DataFrame({"a": a, "z": 5 * a + b, "b": b})  # r(a, z) = 0.98, yet z has a second cause
+    y = pd.Series(np.where(b + rng.normal(size=300) > 0, "p", "n"), name="y")
+    assert CausalMixAugmenter(**FAST).fit(X, y).near_duplicates_ == {}
+    assert CausalMixAugmenter(near_duplicate_correlation=0.95, **FAST).fit(X, y).near_duplicates_ == {"z": "a"}
+
+
+def derived_columns_table(n: int = 300) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(1)
+    a, b = rng.lognormal(size=n), rng.lognormal(size=n)
+    X = pd.DataFrame({"a": a, "b": b, "noise": rng.normal(size=n), "total": a + b, "ratio": a / b})
+    return X, pd.Series(np.where(np.log(a / b) + rng.normal(size=n) > 0, "p", "n"), name="y")
+
+
+def test_columns_that_others_determine_are_generated_without_noise():
+    X, y = derived_columns_table()
+    augmenter = CausalMixAugmenter(**FAST).fit(X, y)
+    assert set(augmenter.dependencies_) == {"total", "ratio"}
+    assert augmenter.dependencies_["ratio"].log and not augmenter.dependencies_["total"].log
+    assert "total" not in augmenter.edge_probabilities_.index.difference(X.columns)
+    X_syn, _ = augmenter.sample(500, random_state=0)
+    np.testing.assert_allclose(X_syn["total"], X_syn["a"] + X_syn["b"], rtol=1e-9)
+    np.testing.assert_allclose(X_syn["ratio"], X_syn["a"] / X_syn["b"], rtol=1e-9)
+    noisy = CausalMixAugmenter(deterministic_tolerance=None, **FAST).fit(X, y)
+    assert noisy.dependencies_ == {}
+    X_noisy, _ = noisy.sample(500, random_state=0)
+    assert np.abs(X_noisy["total"] - X_noisy["a"] - X_noisy["b"]).mean() > 0.01
+
+
+def test_a_noisy_relation_is_not_a_dependency():
+    from causalmix.augment.functional import find_dependencies
+
+    X, _ = derived_columns_table()
+    rng = np.random.default_rng(2)
+    X["total"] = X["a"] + X["b"] + rng.normal(scale=0.05, size=len(X))  # 2 % of its spread
+    assert set(find_dependencies(X, tolerance=1e-3)) == {"ratio"}
+    assert set(find_dependencies(X, tolerance=0.1)) == {"ratio", "total"}

@@ -11,7 +11,8 @@ Pipeline (Bühler, Purucker, Hutter, arXiv 2601.04110, "CausalMixFT"):
    optionally under soft interventions (below).
 
 How columns become SCM nodes (numeric columns as normal scores, categorical and few-valued
-integer columns as ``str`` levels, constant columns left out) is ``causalmix.augment.column_encoding``.
+integer columns as ``str`` levels, constant columns left out) is ``causalmix.augment.column_encoding``;
+columns that other columns determine exactly are computed from them (``deterministic_tolerance``).
 Near-duplicate features (``|r| >= near_duplicate_correlation`` between discovery values): only
 the first enters discovery; each other one gets it as its single parent (``P = 1``).
 
@@ -65,8 +66,10 @@ from tqdm import tqdm
 
 from causalmix.augment.base import Augmenter
 from causalmix.augment.column_encoding import decode_column, encode_column, encode_label
+from causalmix.augment.statistical import restore_numeric
 from causalmix.augment.dag_sampling import most_probable_dag, sample_dags
 from causalmix.augment.discovery import ALGORITHMS, choose_ci_test, edge_probabilities
+from causalmix.augment.functional import evaluate, find_dependencies
 from causalmix.augment.schema import TableSchema
 from causalmix.augment.scm import MECHANISMS, draw, fit_scms
 
@@ -99,7 +102,17 @@ class CausalMixAugmenter(Augmenter):
         feature's only child (``P = 1``). Near-deterministic pairs violate faithfulness: with
         radius, perimeter and area all in a table, each one's edge to the label is removed by
         conditioning on the other two, and the label ends up isolated (breast_cancer: TSTR ratio
-        0.64, no better than independent marginals).
+        0.64, no better than independent marginals). The default 0.99 collapses such copies
+        (breast_cancer's radius, perimeter and area correlate by 0.994 to 0.999 in normal scores)
+        but not the nodes of unstandardised linear chains, whose late nodes correlate with their
+        ancestors by 0.95 to 0.99 while each still has causes of its own (0.95 collapsed them:
+        skeleton F1 0.44 instead of 0.63 on 20-node chains, ``benchmarks/augment.py --structure``).
+    deterministic_tolerance : a numeric feature that other numeric features determine (a sum,
+        difference, weighted total, ratio or product; ``causalmix.augment.functional``) up to a
+        held-out root-mean-square error of at most this fraction of its standard deviation is
+        left out of discovery and SCMs and computed from its generated inputs by the fitted
+        formula, without noise (an additive-noise node would break the identity, which a
+        two-sample classifier spots). ``None``: never.
     class_balance : ``sample`` returns (as nearly as possible) equally many rows per class, by
         rejection from the SCMs' joint distribution, so ``p(x | y)`` is preserved.
     intervention_scale : soft-intervention spread factor (> 0; 1 = no change; module docstring).
@@ -119,6 +132,7 @@ class CausalMixAugmenter(Augmenter):
     dags_ : list of ``n_dags`` sampled networkx.DiGraphs.
     scms_ : list of fitted ``dowhy.gcm.StructuralCausalModel``, one per DAG (constant columns left out).
     near_duplicates_ : ``{feature: representative}`` of the near-duplicate features.
+    dependencies_ : ``{feature: functional.Dependency}`` of the derived (deterministic) features.
     timings_ : seconds spent in ``discovery``, ``dag_sampling`` and ``scm_fit``.
     """
 
@@ -126,7 +140,7 @@ class CausalMixAugmenter(Augmenter):
                  alpha: float = 0.05, max_depth: int | None = 2, possible_dsep_depth: int = 0,
                  ci_test: str = "auto", mechanisms: str = "auto", max_discrete_levels: int = 10,
                  max_levels: int = 20, min_level_count: int = 3, wide_table_nodes: int = 40,
-                 near_duplicate_correlation: float | None = 0.95,
+                 near_duplicate_correlation: float | None = 0.99, deterministic_tolerance: float | None = 1e-3,
                  class_balance: bool = False, intervention_scale: float = 1.0,
                  intervention_shift: float = 0.0, intervention_nodes: str | list = "roots", n_jobs: int = 1,
                  verbose: bool = False, random_state: int | None = 0):
@@ -143,6 +157,7 @@ class CausalMixAugmenter(Augmenter):
         self.min_level_count = min_level_count
         self.wide_table_nodes = wide_table_nodes
         self.near_duplicate_correlation = near_duplicate_correlation
+        self.deterministic_tolerance = deterministic_tolerance
         self.class_balance = class_balance
         self.intervention_scale = intervention_scale
         self.intervention_shift = intervention_shift
@@ -168,7 +183,11 @@ class CausalMixAugmenter(Augmenter):
         self.columns_ = {column: encode_column(X[column], self.max_discrete_levels, self.max_levels,
                                                self.min_level_count) for column in X.columns}
         self.columns_[self.target_name_] = encode_label(y)
-        nodes = [name for name, spec in self.columns_.items() if spec["kind"] != "constant"]
+        self.dependencies_ = ({} if self.deterministic_tolerance is None
+                              else find_dependencies(X, self.deterministic_tolerance))
+        for target in self.dependencies_:
+            self.columns_[target] = {"kind": "derived", "dtype": X[target].dtype}
+        nodes = [name for name, spec in self.columns_.items() if spec["kind"] not in ("constant", "derived")]
         node_data = pd.DataFrame({name: self.columns_[name]["fit_values"] for name in nodes})
         categorical_nodes = [name for name in nodes if self.columns_[name]["kind"] in ("categorical", "label")]
 
@@ -187,19 +206,14 @@ class CausalMixAugmenter(Augmenter):
             ci_test = choose_ci_test([False] * len(nodes), self.ci_test)  # "auto" -> Fisher-z
             mechanisms = "linear" if mechanisms == "auto" else mechanisms
         discovery_matrix = np.column_stack([self.columns_[name]["discovery_values"] for name in nodes])
-        self.near_duplicates_ = _near_duplicates(discovery_matrix, nodes, self.target_name_,
-                                                 self.near_duplicate_correlation)
-        searched = [i for i, name in enumerate(nodes) if name not in self.near_duplicates_]
-        probabilities = edge_probabilities(
-            discovery_matrix[:, searched], [nodes[i] for i in searched], algorithms=algorithms, n_bootstrap=self.n_bootstrap,
-            alpha=self.alpha, max_depth=depth, possible_dsep_depth=self.possible_dsep_depth,
-            ci_test=ci_test,
-            n_jobs=self.n_jobs, random_state=rng.integers(2**32),
-        )
+        probabilities, self.near_duplicates_ = discover_structure(
+            discovery_matrix, nodes, label=self.target_name_,
+            near_duplicate_correlation=self.near_duplicate_correlation, algorithms=algorithms,
+            n_bootstrap=self.n_bootstrap, alpha=self.alpha, max_depth=depth,
+            possible_dsep_depth=self.possible_dsep_depth, ci_test=ci_test, n_jobs=self.n_jobs,
+            random_state=rng.integers(2**32))
         all_names = list(self.columns_)
         self.edge_probabilities_ = probabilities.reindex(index=all_names, columns=all_names, fill_value=0.0)
-        for duplicate, representative in self.near_duplicates_.items():
-            self.edge_probabilities_.loc[representative, duplicate] = 1.0
         self.timings_["discovery"] = time.perf_counter() - start
         stages.update()
 
@@ -227,7 +241,10 @@ class CausalMixAugmenter(Augmenter):
             nodes = self._draw(n, rng)
         nodes = nodes.iloc[rng.permutation(len(nodes))].reset_index(drop=True)
         decoded = {name: decode_column(name, spec, nodes, rng, extrapolate=self._intervening)
-                   for name, spec in self.columns_.items()}
+                   for name, spec in self.columns_.items() if spec["kind"] != "derived"}
+        for target, dependency in self.dependencies_.items():  # inputs are never derived
+            decoded[target] = restore_numeric(evaluate(dependency, pd.DataFrame(decoded)),
+                                              self.columns_[target]["dtype"], 0.0, rng)
         by_name = {str(label): label for label in self.schema_.classes}
         labels = decoded.pop(self.target_name_).map(by_name)
         return pd.DataFrame(decoded), labels
@@ -315,6 +332,21 @@ class CausalMixAugmenter(Augmenter):
             return lambda value: levels[rng.integers(len(levels))] if rng.random() < replace else value
         mode = levels[np.argmax(counts)]
         return lambda value: mode if rng.random() < 1 - scale else value
+
+
+def discover_structure(matrix: np.ndarray, nodes: list, *, label=None,
+                       near_duplicate_correlation: float | None = 0.95, **discovery) -> tuple[pd.DataFrame, dict]:
+    """Edge probabilities over ``nodes`` from discovery values ``matrix`` (n_rows, n_nodes), and the
+    near-duplicate features ``{feature: representative}``: those are left out of the search and get
+    their representative as their only parent (``P = 1``); ``label`` is never one.
+    ``discovery``: keyword arguments of :func:`causalmix.augment.discovery.edge_probabilities`."""
+    duplicates = _near_duplicates(matrix, nodes, label, near_duplicate_correlation)
+    searched = [i for i, name in enumerate(nodes) if name not in duplicates]
+    probabilities = edge_probabilities(matrix[:, searched], [nodes[i] for i in searched], **discovery)
+    probabilities = probabilities.reindex(index=nodes, columns=nodes, fill_value=0.0)
+    for duplicate, representative in duplicates.items():
+        probabilities.loc[representative, duplicate] = 1.0
+    return probabilities, duplicates
 
 
 def _near_duplicates(matrix: np.ndarray, nodes: list, label, threshold: float | None) -> dict:

@@ -336,11 +336,14 @@ def edge_probabilities(
 
 
 def simulate_linear_gaussian(n_nodes: int, n_rows: int, expected_degree: float = 2.0,
-                             random_state: int | None = None) -> tuple[pd.DataFrame, nx.DiGraph]:
+                             random_state: int | None = None, chain: bool = False) -> tuple[pd.DataFrame, nx.DiGraph]:
     """Rows of a random linear-Gaussian SCM and its DAG, to validate discovery.
 
     Erdős-Rényi DAG over a random order (edge probability ``expected_degree / (n_nodes - 1)``),
-    weights uniform on ±[0.5, 1.5], standard normal noise; columns ``x0 .. x{d-1}``.
+    weights uniform on ±[0.5, 1.5], standard normal noise, values not standardised; columns
+    ``x0 .. x{d-1}``. ``chain=True`` also joins every node to its predecessor in the order (a
+    directed path through all nodes), so variances grow along the order and late nodes correlate
+    with their ancestors by |r| > 0.95.
     """
     rng = np.random.default_rng(random_state)
     order = rng.permutation(n_nodes)
@@ -351,8 +354,8 @@ def simulate_linear_gaussian(n_nodes: int, n_rows: int, expected_degree: float =
     edge_probability = min(1.0, expected_degree / max(n_nodes - 1, 1))
     for position, node in enumerate(order):
         values[:, node] = rng.standard_normal(n_rows)
-        for parent in order[:position]:
-            if rng.random() < edge_probability:
+        for k, parent in enumerate(order[:position]):
+            if rng.random() < edge_probability or (chain and k == position - 1):
                 weight = rng.uniform(0.5, 1.5) * rng.choice([-1, 1])
                 values[:, node] += weight * values[:, parent]
                 dag.add_edge(names[parent], names[node])
