@@ -61,6 +61,9 @@ def main() -> None:
     parser.add_argument("--n-samples", type=int, default=10_000)
     parser.add_argument("--naive", action="store_true", help="add the naive PC + gcm.auto GOOD pipeline")
     parser.add_argument("--structure", action="store_true", help="also score discovery on linear-Gaussian SCMs")
+    parser.add_argument("--wide", action="store_true",
+                        help=f"also time causalmix's fit + sample on wide synthetic tables ({WIDE_ROWS} rows, "
+                             f"{', '.join(map(str, WIDE_COLUMNS))} columns)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
     parser.add_argument("--params", type=json.loads, default={},
                         help='JSON: generator name -> constructor parameters, e.g. \'{"tabebm": {"sgld_steps": 50}}\'')
@@ -73,9 +76,11 @@ def main() -> None:
         results = {}
         if args.structure:
             results["structure"] = structure_benchmark(args.params.get("causalmix", {}))
+        if args.wide:
+            results["wide"] = wide_benchmark(args.params.get("causalmix", {}))
         generators = [g for g in args.generators.split(",") if g] + (["naive"] if args.naive else [])
         unknown = [g for g in generators if g not in AUGMENTERS and g != "naive"]
-        unused = set(args.params) - set(generators) - ({"causalmix"} if args.structure else set())
+        unused = set(args.params) - set(generators) - ({"causalmix"} if args.structure or args.wide else set())
         if unknown or unused:
             parser.error(f"unknown generators {unknown or sorted(unused)}; "
                          f"known: {', '.join(AUGMENTERS)}")
@@ -180,39 +185,91 @@ def fidelity_benchmark(generators: list[str], datasets: list[str], args) -> dict
     return {"rows": rows, "stages": stages}
 
 
-#: Families of random linear-Gaussian SCMs (``simulate_linear_gaussian`` arguments): Erdős-Rényi DAGs
-#: of expected degree 2, and the same with a directed path through the causal order ("chain"), whose
-#: unstandardised late nodes correlate with their ancestors by |r| > 0.95.
-STRUCTURE_FAMILIES = {"erdos_renyi": {"chain": False}, "chain": {"chain": True}}
+#: Families of random linear-Gaussian SCMs (``simulate_linear_gaussian`` arguments), all with weights
+#: on +-[0.5, 1.5], unit noise and unstandardised values: Erdős-Rényi DAGs of expected degree 2; the
+#: issue-18 family, Erdős-Rényi DAGs of expected degree 3.5 (about 35 edges at 20 nodes), whose
+#: variances grow along the causal order so late nodes correlate with their ancestors by up to
+#: |r| > 0.95; and a chain (degree 2 plus a directed path through the order), where every late node
+#: does, which makes it the one family on which the near-duplicate threshold matters at every size.
+STRUCTURE_FAMILIES = {"erdos_renyi": {"expected_degree": 2.0}, "dense": {"expected_degree": 3.5},
+                      "chain": {"expected_degree": 2.0, "chain": True}}
+#: Near-duplicate rules compared by the structure benchmark (``None``: rule off).
+STRUCTURE_THRESHOLDS = (0.95, 0.99, None)
 
 
 def structure_benchmark(params: dict, seeds: tuple[int, ...] = (0, 1, 2), n_rows: int = 500,
                         sizes: tuple[int, ...] = (10, 20, 40)) -> list[dict]:
     """Skeleton F1 / orientation accuracy of the most probable DAG found by CausalMix's discovery
     stage (``discover_structure``: near-duplicate rule, PC + FCI, Fisher-z) at its defaults
-    updated by ``params``, on the raw simulated values."""
+    updated by ``params``, on the raw simulated values, for each near-duplicate threshold of
+    ``STRUCTURE_THRESHOLDS``."""
     settings = CausalMixAugmenter(**params)
     scores = []
     for family, options in STRUCTURE_FAMILIES.items():
         for n_nodes in sizes:
             for seed in seeds:
                 data, true_dag = simulate_linear_gaussian(n_nodes, n_rows, random_state=seed, **options)
-                start = time.perf_counter()
-                probabilities, duplicates = discover_structure(
-                    data.to_numpy(), list(data.columns),
-                    near_duplicate_correlation=settings.near_duplicate_correlation,
-                    algorithms=settings.algorithms, n_bootstrap=settings.n_bootstrap, alpha=settings.alpha,
-                    max_depth=settings.max_depth, ci_test=FAST_FISHERZ, random_state=seed)
-                score = structure_scores(true_dag, most_probable_dag(probabilities))
-                scores.append({"family": family, "nodes": n_nodes, "seed": seed,
-                               "true_edges": true_dag.number_of_edges(), "collapsed": len(duplicates), **score,
-                               "seconds": time.perf_counter() - start})
+                for threshold in STRUCTURE_THRESHOLDS:
+                    start = time.perf_counter()
+                    probabilities, duplicates, _ = discover_structure(
+                        data.to_numpy(), list(data.columns), near_duplicate_correlation=threshold,
+                        algorithms=settings.algorithms, n_bootstrap=settings.n_bootstrap, alpha=settings.alpha,
+                        max_depth=settings.max_depth, ci_test=FAST_FISHERZ, random_state=seed)
+                    score = structure_scores(true_dag, most_probable_dag(probabilities))
+                    scores.append({"family": family, "nodes": n_nodes, "seed": seed,
+                                   "threshold": "off" if threshold is None else threshold,
+                                   "true_edges": true_dag.number_of_edges(), "collapsed": len(duplicates),
+                                   **score, "seconds": time.perf_counter() - start})
     table = pd.DataFrame(scores)
-    print(f"\n## structure recovery on random linear-Gaussian SCMs (n={n_rows}; near_duplicate_correlation="
-          f"{settings.near_duplicate_correlation})")
-    print(table.round(3).to_string(index=False))
-    print(table.groupby(["family", "nodes"])[["skeleton_f1", "orientation_accuracy"]].mean().round(3).to_string())
+    print(f"\n## structure recovery on random linear-Gaussian SCMs (n={n_rows}; skeleton F1 of the most "
+          f"probable DAG by near_duplicate_correlation; default {settings.near_duplicate_correlation})")
+    summary = table.groupby(["family", "nodes", "threshold"], sort=False).agg(
+        edges=("true_edges", "mean"), collapsed=("collapsed", "mean"), skeleton_f1=("skeleton_f1", "mean"),
+        orientation=("orientation_accuracy", "mean"), seconds=("seconds", "mean"))
+    print(summary.round(3).to_string())
     return scores
+
+
+#: Wide-table timing: rows fitted and sampled, and column counts.
+WIDE_ROWS = 1000
+WIDE_COLUMNS = (100, 200, 400, 2000)
+
+
+def wide_table(n_rows: int, n_columns: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """``n_rows`` rows of ``n_columns`` features in blocks, as in wide real tables: each column is one
+    of 20 latent factors times a weight on +-[0.5, 1.5] plus unit noise (so a column correlates
+    with its block); every tenth column is categorical (three levels); the label depends on the
+    first factor."""
+    rng = np.random.default_rng(seed)
+    factors = rng.standard_normal((n_rows, 20))
+    weights = rng.uniform(0.5, 1.5, n_columns) * rng.choice([-1, 1], n_columns)
+    values = factors[:, rng.integers(0, 20, n_columns)] * weights + rng.standard_normal((n_rows, n_columns))
+    X = pd.DataFrame(values, columns=[f"f{i}" for i in range(n_columns)])
+    for name in X.columns[::10]:
+        X[name] = pd.cut(X[name], 3, labels=["low", "mid", "high"]).astype(str)
+    score = factors[:, 0] + rng.normal(0, 0.5, n_rows)
+    return X, pd.Series(np.where(score > 0, "yes", "no"), name="label")
+
+
+def wide_benchmark(params: dict, n_rows: int = WIDE_ROWS, sizes: tuple[int, ...] = WIDE_COLUMNS) -> list[dict]:
+    """Wall seconds of causalmix's fit on ``n_rows`` rows of ``wide_table`` and of sampling ``n_rows``
+    rows, per column count, at its defaults updated by ``params``."""
+    rows = []
+    for n_columns in sizes:
+        X, y = wide_table(n_rows, n_columns)
+        augmenter = CausalMixAugmenter(**params)
+        start = time.perf_counter()
+        augmenter.fit(X, y)
+        fitted = time.perf_counter()
+        augmenter.sample(n_rows, random_state=1)
+        end = time.perf_counter()
+        rows.append({"columns": n_columns, "fit": fitted - start, "sample": end - fitted,
+                     "fit_and_sample": end - start, **augmenter.timings_,
+                     "screened_out": len(augmenter.screened_out_)})
+    table = pd.DataFrame(rows).set_index("columns")
+    print(f"\n## causalmix on wide tables: fit on {n_rows} rows + sample {n_rows} rows, wall seconds")
+    print(table.round(2).to_string())
+    return rows
 
 
 if __name__ == "__main__":

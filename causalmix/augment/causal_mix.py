@@ -140,7 +140,8 @@ class CausalMixAugmenter(Augmenter):
                  alpha: float = 0.05, max_depth: int | None = 2, possible_dsep_depth: int = 0,
                  ci_test: str = "auto", mechanisms: str = "auto", max_discrete_levels: int = 10,
                  max_levels: int = 20, min_level_count: int = 3, wide_table_nodes: int = 40,
-                 near_duplicate_correlation: float | None = 0.99, deterministic_tolerance: float | None = 1e-3,
+                 max_discovery_nodes: int | None = 50, near_duplicate_correlation: float | None = 0.99,
+                 deterministic_tolerance: float | None = 1e-3, time_limit: float | None = None,
                  class_balance: bool = False, intervention_scale: float = 1.0,
                  intervention_shift: float = 0.0, intervention_nodes: str | list = "roots", n_jobs: int = 1,
                  verbose: bool = False, random_state: int | None = 0):
@@ -156,8 +157,10 @@ class CausalMixAugmenter(Augmenter):
         self.max_levels = max_levels
         self.min_level_count = min_level_count
         self.wide_table_nodes = wide_table_nodes
+        self.max_discovery_nodes = max_discovery_nodes
         self.near_duplicate_correlation = near_duplicate_correlation
         self.deterministic_tolerance = deterministic_tolerance
+        self.time_limit = time_limit
         self.class_balance = class_balance
         self.intervention_scale = intervention_scale
         self.intervention_shift = intervention_shift
@@ -177,7 +180,12 @@ class CausalMixAugmenter(Augmenter):
             raise ValueError(f"n_dags must be >= 1, got {self.n_dags}.")
         if self.mechanisms not in MECHANISMS:
             raise ValueError(f"mechanisms must be one of {MECHANISMS}, got {self.mechanisms!r}.")
+        if self.max_discovery_nodes is not None and self.max_discovery_nodes < 2:
+            raise ValueError(f"max_discovery_nodes must be >= 2 or None, got {self.max_discovery_nodes!r}.")
+        if self.time_limit is not None and not (np.isfinite(self.time_limit) and self.time_limit > 0):
+            raise ValueError(f"time_limit must be a positive number of seconds or None, got {self.time_limit!r}.")
         self._check_intervention_parameters(X.columns, y.name)
+        deadline = None if self.time_limit is None else time.perf_counter() + self.time_limit
         rng = np.random.default_rng(self.random_state)
         self.target_name_ = str(y.name) if y.name is not None and y.name not in X.columns else TARGET_NODE
         self.columns_ = {column: encode_column(X[column], self.max_discrete_levels, self.max_levels,
@@ -198,20 +206,19 @@ class CausalMixAugmenter(Augmenter):
         ci_test = choose_ci_test([name in categorical_nodes for name in nodes], self.ci_test)
         mechanisms = self.mechanisms
         if len(nodes) > self.wide_table_nodes:
-            warnings.warn(f"{len(nodes)} nodes > wide_table_nodes={self.wide_table_nodes}: conditioning sets "
-                          "capped at 1 variable, FCI only, Fisher-z instead of an automatic G-square and "
-                          "linear instead of automatic mechanisms, to bound the cost.", stacklevel=2)
             depth = 1 if depth is None else min(depth, 1)
             algorithms = ("fci",)
             ci_test = choose_ci_test([False] * len(nodes), self.ci_test)  # "auto" -> Fisher-z
             mechanisms = "linear" if mechanisms == "auto" else mechanisms
         discovery_matrix = np.column_stack([self.columns_[name]["discovery_values"] for name in nodes])
-        probabilities, self.near_duplicates_ = discover_structure(
+        probabilities, self.near_duplicates_, self.screened_out_ = discover_structure(
             discovery_matrix, nodes, label=self.target_name_,
-            near_duplicate_correlation=self.near_duplicate_correlation, algorithms=algorithms,
-            n_bootstrap=self.n_bootstrap, alpha=self.alpha, max_depth=depth,
+            near_duplicate_correlation=self.near_duplicate_correlation, max_nodes=self.max_discovery_nodes,
+            algorithms=algorithms, n_bootstrap=self.n_bootstrap, alpha=self.alpha, max_depth=depth,
             possible_dsep_depth=self.possible_dsep_depth, ci_test=ci_test, n_jobs=self.n_jobs,
-            random_state=rng.integers(2**32))
+            random_state=rng.integers(2**32), deadline=deadline)
+        if len(nodes) > self.wide_table_nodes:
+            warnings.warn(self._wide_table_message(len(nodes), depth, algorithms, mechanisms), stacklevel=3)
         all_names = list(self.columns_)
         self.edge_probabilities_ = probabilities.reindex(index=all_names, columns=all_names, fill_value=0.0)
         self.timings_["discovery"] = time.perf_counter() - start
@@ -225,10 +232,28 @@ class CausalMixAugmenter(Augmenter):
 
         start = time.perf_counter()
         self.scms_ = fit_scms([dag.subgraph(nodes) for dag in self.dags_], node_data, categorical_nodes,
-                              mechanisms, random_state=int(rng.integers(2**32)))
+                              mechanisms, random_state=int(rng.integers(2**32)), deadline=deadline)
+        n_resamples = probabilities.attrs["n_resamples"]
+        if n_resamples < self.n_bootstrap or len(self.scms_) < len(self.dags_):
+            warnings.warn(f"time_limit={self.time_limit} s passed while fitting: discovery averaged "
+                          f"{n_resamples} of n_bootstrap={self.n_bootstrap} resamples and "
+                          f"{len(self.scms_)} of n_dags={self.n_dags} SCMs were fitted.", stacklevel=3)
+            self.dags_ = self.dags_[:len(self.scms_)]
         self.timings_["scm_fit"] = time.perf_counter() - start
         stages.update()
         stages.close()
+
+    def _wide_table_message(self, n_nodes: int, depth: int, algorithms: tuple, mechanisms: str) -> str:
+        """What the cheap form of a wide table did, for its warning."""
+        message = (f"{n_nodes} nodes > wide_table_nodes={self.wide_table_nodes}: to bound the cost, discovery "
+                   f"ran {'+'.join(algorithms).upper()} with conditioning sets of at most {depth} variable(s) "
+                   f"and SCMs use {mechanisms} mechanisms")
+        if self.screened_out_:
+            message += (f"; only the label and the {self.max_discovery_nodes - 1} features most correlated "
+                        f"with it entered discovery (max_discovery_nodes={self.max_discovery_nodes}), each of "
+                        f"the other {len(self.screened_out_)} features became the only child of its most "
+                        "correlated node among those (screened_out_)")
+        return message + "."
 
     # --------------------------------------------------------------- sample
     def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, pd.Series]:
@@ -335,18 +360,57 @@ class CausalMixAugmenter(Augmenter):
 
 
 def discover_structure(matrix: np.ndarray, nodes: list, *, label=None,
-                       near_duplicate_correlation: float | None = 0.95, **discovery) -> tuple[pd.DataFrame, dict]:
-    """Edge probabilities over ``nodes`` from discovery values ``matrix`` (n_rows, n_nodes), and the
-    near-duplicate features ``{feature: representative}``: those are left out of the search and get
-    their representative as their only parent (``P = 1``); ``label`` is never one.
-    ``discovery``: keyword arguments of :func:`causalmix.augment.discovery.edge_probabilities`."""
+                       near_duplicate_correlation: float | None = 0.99, max_nodes: int | None = None,
+                       **discovery) -> tuple[pd.DataFrame, dict, dict]:
+    """Edge probabilities over ``nodes`` from discovery values ``matrix`` (n_rows, n_nodes), the
+    near-duplicate features ``{feature: representative}`` and the screened-out features
+    ``{feature: parent}``; neither enters the search, and each gets its representative or parent
+    as its only parent (``P = 1``). ``label`` is never one of them.
+
+    Screening: beyond ``max_nodes`` nodes (``None``: never), the search keeps the label and the
+    ``max_nodes - 1`` features most correlated with it (largest ``|r|`` with an indicator of a
+    class; without a label, the first features); every other feature's parent is its most
+    correlated kept node. ``discovery``: keyword arguments of
+    :func:`causalmix.augment.discovery.edge_probabilities`; ``P.attrs["n_resamples"]`` is kept.
+    """
     duplicates = _near_duplicates(matrix, nodes, label, near_duplicate_correlation)
-    searched = [i for i, name in enumerate(nodes) if name not in duplicates]
-    probabilities = edge_probabilities(matrix[:, searched], [nodes[i] for i in searched], **discovery)
-    probabilities = probabilities.reindex(index=nodes, columns=nodes, fill_value=0.0)
-    for duplicate, representative in duplicates.items():
-        probabilities.loc[representative, duplicate] = 1.0
-    return probabilities, duplicates
+    candidates = [i for i, name in enumerate(nodes) if name not in duplicates]
+    searched, screened = _screen(matrix, nodes, candidates, label, max_nodes)
+    found = edge_probabilities(matrix[:, searched], [nodes[i] for i in searched], **discovery)
+    probabilities = found.reindex(index=nodes, columns=nodes, fill_value=0.0)
+    for child, parent in {**duplicates, **screened}.items():
+        probabilities.loc[parent, child] = 1.0
+    probabilities.attrs["n_resamples"] = found.attrs["n_resamples"]
+    return probabilities, duplicates, screened
+
+
+def _screen(matrix: np.ndarray, nodes: list, candidates: list[int], label, max_nodes: int | None) -> tuple[list, dict]:
+    """Column indices of the nodes that enter the search, and ``{feature: parent}`` for the others
+    (``discover_structure``)."""
+    if max_nodes is None or len(candidates) <= max_nodes:
+        return candidates, {}
+    standardised = _standardised(matrix[:, candidates])
+    position = {node: k for k, node in enumerate(candidates)}
+    relevance = np.zeros(len(candidates))
+    if label is not None:
+        codes = matrix[:, nodes.index(label)]
+        indicators = _standardised(np.column_stack([codes == code for code in np.unique(codes)]).astype(float))
+        relevance = np.abs(standardised.T @ indicators / len(matrix)).max(axis=1)
+        relevance[position[nodes.index(label)]] = np.inf
+    kept = np.sort(np.argsort(-relevance, kind="stable")[:max_nodes])
+    dropped = np.setdiff1d(np.arange(len(candidates)), kept)
+    correlation = np.abs(standardised[:, dropped].T @ standardised[:, kept] / len(matrix))
+    if label is not None:  # with the label: the relevance, for a label of more than two classes
+        correlation[:, np.searchsorted(kept, position[nodes.index(label)])] = relevance[dropped]
+    parents = kept[np.argmax(correlation, axis=1)]
+    screened = {nodes[candidates[j]]: nodes[candidates[p]] for j, p in zip(dropped, parents)}
+    return [candidates[k] for k in kept], screened
+
+
+def _standardised(values: np.ndarray) -> np.ndarray:
+    """Columns of ``values`` (n_rows, n_columns) at mean 0 and variance 1 (constant columns: 0)."""
+    spread = values.std(axis=0)
+    return (values - values.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
 
 
 def _near_duplicates(matrix: np.ndarray, nodes: list, label, threshold: float | None) -> dict:
