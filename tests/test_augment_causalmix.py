@@ -287,7 +287,7 @@ def test_wide_tables_run_the_cheap_form_with_a_warning():
     X = pd.DataFrame(rng.integers(0, 3, size=(120, 105)), columns=[f"f{i}" for i in range(105)])
     y = pd.Series(np.where(X["f0"] > 0, "p", "n"), name="y")
     augmenter = CausalMixAugmenter(n_bootstrap=1, n_dags=1)
-    with pytest.warns(UserWarning, match="capped at 1 variable, FCI only, Fisher-z"):
+    with pytest.warns(UserWarning, match="discovery ran FCI with the Fisher-z test and conditioning sets of at most 1 variable"):
         augmenter.fit(X, y)       # every node discrete: "auto" would pick G-square on a narrow table
     assert augmenter.sample(10, random_state=0)[0].shape == (10, 105)
     mechanisms = {type(augmenter.scms_[0].causal_mechanism(node)).__name__
@@ -365,3 +365,45 @@ def test_a_noisy_relation_is_not_a_dependency():
     X["total"] = X["a"] + X["b"] + rng.normal(scale=0.05, size=len(X))  # 2 % of its spread
     assert set(find_dependencies(X, tolerance=1e-3)) == {"ratio"}
     assert set(find_dependencies(X, tolerance=0.1)) == {"ratio", "total"}
+
+
+# ------------------------------------------------------------------ wide tables and time limits
+def test_a_2000_column_table_is_screened_and_sampled_in_its_schema():
+    from benchmarks.augment import wide_table
+
+    X, y = wide_table(60, 2000)
+    augmenter = CausalMixAugmenter(**FAST)
+    with pytest.warns(UserWarning, match=r"only the label and the 49 features most correlated with it entered "
+                                         r"discovery \(max_discovery_nodes=50\)"):
+        augmenter.fit(X, y)
+    kept = set(X.columns) - set(augmenter.screened_out_) - set(augmenter.near_duplicates_)
+    assert len(kept) <= 49 and len(augmenter.screened_out_) >= 2000 - 49 - len(augmenter.near_duplicates_)
+    for feature, parent in list(augmenter.screened_out_.items())[:50]:
+        assert parent in kept | {"label"} and set(augmenter.most_probable_dag_.predecessors(feature)) == {parent}
+    X_syn, y_syn = augmenter.sample(30, random_state=0)
+    assert list(X_syn.columns) == list(X.columns) and (X_syn.dtypes == X.dtypes).all()
+    assert set(X_syn["f0"]) <= set(X["f0"]) and set(y_syn) <= {"yes", "no"} and X_syn.notna().all().all()
+
+
+def test_screening_keeps_the_features_that_predict_the_label():
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=200)
+    X = pd.DataFrame({f"noise{i}": rng.normal(size=200) for i in range(8)}).assign(signal=signal)
+    y = pd.Series(np.where(signal + 0.3 * rng.normal(size=200) > 0, "p", "n"), name="y")
+    augmenter = CausalMixAugmenter(max_discovery_nodes=4, wide_table_nodes=100, **FAST)
+    with pytest.warns(UserWarning, match=r"the other 6 features became the only child"):
+        augmenter.fit(X, y)
+    assert "signal" not in augmenter.screened_out_ and len(augmenter.screened_out_) == 9 - 3
+
+
+def test_time_limit_skips_resamples_and_scms_with_a_warning():
+    X, y = mixed_table()
+    augmenter = CausalMixAugmenter(n_bootstrap=3, n_dags=3, time_limit=1e-6)
+    with pytest.warns(UserWarning, match=r"time_limit=1e-06 s passed while fitting: discovery averaged 1 of "
+                                         r"n_bootstrap=3 resamples and 1 of n_dags=3 SCMs were fitted"):
+        augmenter.fit(X, y)
+    assert len(augmenter.scms_) == len(augmenter.dags_) == 1
+    X_syn, _ = augmenter.sample(50, random_state=0)
+    assert list(X_syn.columns) == list(X.columns)
+    with pytest.raises(ValueError, match="time_limit must be a positive number of seconds"):
+        CausalMixAugmenter(time_limit=0).fit(X, y)

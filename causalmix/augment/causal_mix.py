@@ -68,12 +68,14 @@ from causalmix.augment.base import Augmenter
 from causalmix.augment.column_encoding import decode_column, encode_column, encode_label
 from causalmix.augment.statistical import restore_numeric
 from causalmix.augment.dag_sampling import most_probable_dag, sample_dags
-from causalmix.augment.discovery import ALGORITHMS, choose_ci_test, edge_probabilities
+from causalmix.augment.discovery import (ALGORITHMS, FAST_FISHERZ, FAST_GSQ, choose_ci_test,
+                                         edge_probabilities)
 from causalmix.augment.functional import evaluate, find_dependencies
 from causalmix.augment.schema import TableSchema
 from causalmix.augment.scm import MECHANISMS, draw, fit_scms
 
 TARGET_NODE = "__target__"
+TEST_NAMES = {FAST_FISHERZ: "Fisher-z", FAST_GSQ: "G-square"}
 
 
 class CausalMixAugmenter(Augmenter):
@@ -217,8 +219,8 @@ class CausalMixAugmenter(Augmenter):
             algorithms=algorithms, n_bootstrap=self.n_bootstrap, alpha=self.alpha, max_depth=depth,
             possible_dsep_depth=self.possible_dsep_depth, ci_test=ci_test, n_jobs=self.n_jobs,
             random_state=rng.integers(2**32), deadline=deadline)
-        if len(nodes) > self.wide_table_nodes:
-            warnings.warn(self._wide_table_message(len(nodes), depth, algorithms, mechanisms), stacklevel=3)
+        if len(nodes) > self.wide_table_nodes or self.screened_out_:
+            warnings.warn(self._wide_table_message(len(nodes), depth, algorithms, ci_test, mechanisms), stacklevel=3)
         all_names = list(self.columns_)
         self.edge_probabilities_ = probabilities.reindex(index=all_names, columns=all_names, fill_value=0.0)
         self.timings_["discovery"] = time.perf_counter() - start
@@ -243,17 +245,21 @@ class CausalMixAugmenter(Augmenter):
         stages.update()
         stages.close()
 
-    def _wide_table_message(self, n_nodes: int, depth: int, algorithms: tuple, mechanisms: str) -> str:
-        """What the cheap form of a wide table did, for its warning."""
-        message = (f"{n_nodes} nodes > wide_table_nodes={self.wide_table_nodes}: to bound the cost, discovery "
-                   f"ran {'+'.join(algorithms).upper()} with conditioning sets of at most {depth} variable(s) "
-                   f"and SCMs use {mechanisms} mechanisms")
+    def _wide_table_message(self, n_nodes: int, depth: int | None, algorithms: tuple, ci_test: str,
+                            mechanisms: str) -> str:
+        """What was done to bound the cost of a wide table, for its warning."""
+        parts = []
+        if n_nodes > self.wide_table_nodes:
+            parts.append(f"{n_nodes} nodes > wide_table_nodes={self.wide_table_nodes}: discovery ran "
+                         f"{'+'.join(algorithms).upper()} with the {TEST_NAMES.get(ci_test, ci_test)} test and "
+                         f"conditioning sets of at most {depth} variable(s) "
+                         f"and SCMs use {mechanisms} mechanisms")
         if self.screened_out_:
-            message += (f"; only the label and the {self.max_discovery_nodes - 1} features most correlated "
-                        f"with it entered discovery (max_discovery_nodes={self.max_discovery_nodes}), each of "
-                        f"the other {len(self.screened_out_)} features became the only child of its most "
-                        "correlated node among those (screened_out_)")
-        return message + "."
+            parts.append(f"only the label and the {self.max_discovery_nodes - 1} features most correlated "
+                         f"with it entered discovery (max_discovery_nodes={self.max_discovery_nodes}); each of "
+                         f"the other {len(self.screened_out_)} features became the only child of its most "
+                         "correlated node among those (screened_out_)")
+        return "To bound the cost: " + "; ".join(parts) + "."
 
     # --------------------------------------------------------------- sample
     def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, pd.Series]:
