@@ -21,6 +21,7 @@ import json
 import time
 import warnings
 
+import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
@@ -28,9 +29,9 @@ from tqdm.auto import tqdm
 from causalmix import fidelity
 from causalmix.augment import AUGMENTERS, make_augmenter
 from causalmix.augment.base import Augmenter
-from causalmix.augment.causal_mix import CausalMixAugmenter
+from causalmix.augment.causal_mix import CausalMixAugmenter, discover_structure
 from causalmix.augment.dag_sampling import most_probable_dag
-from causalmix.augment.discovery import edge_probabilities, simulate_linear_gaussian, structure_scores
+from causalmix.augment.discovery import FAST_FISHERZ, simulate_linear_gaussian, structure_scores
 from causalmix.data import load_dataset
 from causalmix.data.dataset import resolve_data_dir
 from causalmix.splits import make_split
@@ -51,13 +52,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--generators", default="causalmix,marginals,copula",
                         help=f"comma-separated registry names ({', '.join(AUGMENTERS)})")
-    parser.add_argument("--datasets", default=None, help="comma-separated mirror names (default: all small enough)")
+    parser.add_argument("--datasets", default=None,
+                        help=f"comma-separated mirror names or synthetic tables with derived columns "
+                             f"({', '.join(DERIVED_TABLES)}) (default: all mirror datasets small enough)")
     parser.add_argument("--data-dir", default=None, help="mirror directory (default: $CAUSALMIX_DATA_DIR)")
     parser.add_argument("--max-features", type=int, default=40)
     parser.add_argument("--n-train", type=int, default=512)
     parser.add_argument("--n-samples", type=int, default=10_000)
     parser.add_argument("--naive", action="store_true", help="add the naive PC + gcm.auto GOOD pipeline")
     parser.add_argument("--structure", action="store_true", help="also score discovery on linear-Gaussian SCMs")
+    parser.add_argument("--wide", action="store_true",
+                        help=f"also time causalmix's fit + sample on wide synthetic tables ({WIDE_ROWS} rows, "
+                             f"{', '.join(map(str, WIDE_COLUMNS))} columns)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
     parser.add_argument("--params", type=json.loads, default={},
                         help='JSON: generator name -> constructor parameters, e.g. \'{"tabebm": {"sgld_steps": 50}}\'')
@@ -69,16 +75,52 @@ def main() -> None:
     with threadpool_limits(limits=args.threads):
         results = {}
         if args.structure:
-            results["structure"] = structure_benchmark()
+            results["structure"] = structure_benchmark(args.params.get("causalmix", {}))
+        if args.wide:
+            results["wide"] = wide_benchmark(args.params.get("causalmix", {}))
         generators = [g for g in args.generators.split(",") if g] + (["naive"] if args.naive else [])
         unknown = [g for g in generators if g not in AUGMENTERS and g != "naive"]
-        if unknown or set(args.params) - set(generators):
-            parser.error(f"unknown generators {unknown or sorted(set(args.params) - set(generators))}; "
+        unused = set(args.params) - set(generators) - ({"causalmix"} if args.structure or args.wide else set())
+        if unknown or unused:
+            parser.error(f"unknown generators {unknown or sorted(unused)}; "
                          f"known: {', '.join(AUGMENTERS)}")
-        results["datasets"] = fidelity_benchmark(generators, _datasets(args), args)
+        if generators:
+            results["datasets"] = fidelity_benchmark(generators, _datasets(args), args)
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(results, handle, indent=1, default=float)
+
+
+#: Synthetic tables with derived columns (exact functions of other columns), by name.
+DERIVED_TABLES = ("derived_price", "derived_total", "derived_ratio")
+
+
+def derived_table(name: str, n_rows: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """``n_rows`` rows of a table whose last numeric column is derived from others, as in real
+    tables: ``price = list_price - discount`` (cents), ``total = part_a + part_b + part_c`` (integer
+    counts) or ``bmi = weight / height ** 2``; the label depends on the features through noise."""
+    rng = np.random.default_rng(seed)
+    if name == "derived_price":
+        list_price = np.round(rng.lognormal(3, 0.5, n_rows), 2)
+        discount = np.round(list_price * rng.uniform(0, 0.4, n_rows), 2)
+        X = pd.DataFrame({"list_price": list_price, "discount": discount,
+                          "channel": rng.choice(["web", "shop", "phone"], n_rows),
+                          "price": np.round(list_price - discount, 2)})
+        score = np.log(X["price"]) - 3 + 0.5 * (X["channel"] == "web") + rng.normal(0, 0.5, n_rows)
+    elif name == "derived_total":
+        parts = rng.poisson([20, 35, 50], size=(n_rows, 3)) * rng.integers(1, 4, size=(n_rows, 1))
+        X = pd.DataFrame(parts, columns=["part_a", "part_b", "part_c"]).assign(age=rng.normal(40, 10, n_rows))
+        X["total"] = X[["part_a", "part_b", "part_c"]].sum(axis=1)
+        score = (X["total"] - X["total"].mean()) / X["total"].std() + 0.05 * (X["age"] - 40) + rng.normal(0, 0.7, n_rows)
+    elif name == "derived_ratio":
+        height = rng.normal(1.72, 0.09, n_rows)
+        weight = 22 * height ** 2 * rng.lognormal(0, 0.15, n_rows)
+        X = pd.DataFrame({"height": height, "weight": weight, "steps": rng.gamma(4, 2000, n_rows)})
+        X["bmi"] = X["weight"] / X["height"] ** 2
+        score = (X["bmi"] - 25) / 3 - (X["steps"] - 8000) / 4000 + rng.normal(0, 0.7, n_rows)
+    else:
+        raise ValueError(f"Unknown derived table {name!r}; known: {', '.join(DERIVED_TABLES)}.")
+    return X, pd.Series(np.where(score > np.median(score), "high", "low"), name="label")
 
 
 def _datasets(args) -> list[str]:
@@ -95,10 +137,14 @@ def _make(name: str, params: dict) -> Augmenter:
 def fidelity_benchmark(generators: list[str], datasets: list[str], args) -> dict:
     rows, stages = [], []
     for dataset_name in tqdm(datasets, desc="datasets"):
-        data = load_dataset(dataset_name, data_dir=args.data_dir)
-        split = make_split(data.y, fold=0, n_train=args.n_train, val_fraction=0, seed=0, name=dataset_name)
-        X, y = data.X.iloc[split.train].reset_index(drop=True), data.y.iloc[split.train].reset_index(drop=True)
-        X_test, y_test = data.X.iloc[split.test].reset_index(drop=True), data.y.iloc[split.test].reset_index(drop=True)
+        if dataset_name in DERIVED_TABLES:
+            X_all, y_all = derived_table(dataset_name, 2 * args.n_train)
+        else:
+            data = load_dataset(dataset_name, data_dir=args.data_dir)
+            X_all, y_all = data.X, data.y
+        split = make_split(y_all, fold=0, n_train=args.n_train, val_fraction=0, seed=0, name=dataset_name)
+        X, y = X_all.iloc[split.train].reset_index(drop=True), y_all.iloc[split.train].reset_index(drop=True)
+        X_test, y_test = X_all.iloc[split.test].reset_index(drop=True), y_all.iloc[split.test].reset_index(drop=True)
         for generator in generators:
             augmenter = _make(generator, args.params)
             wall, cpu = time.perf_counter(), time.process_time()
@@ -139,24 +185,91 @@ def fidelity_benchmark(generators: list[str], datasets: list[str], args) -> dict
     return {"rows": rows, "stages": stages}
 
 
-def structure_benchmark(seeds: tuple[int, ...] = (0, 1, 2), n_rows: int = 500) -> list[dict]:
-    """Skeleton F1 / orientation accuracy of the most probable DAG (CausalMix defaults)."""
-    defaults = CausalMixAugmenter()
+#: Families of random linear-Gaussian SCMs (``simulate_linear_gaussian`` arguments), all with weights
+#: on +-[0.5, 1.5], unit noise and unstandardised values: Erdős-Rényi DAGs of expected degree 2; the
+#: issue-18 family, Erdős-Rényi DAGs of expected degree 3.5 (about 35 edges at 20 nodes), whose
+#: variances grow along the causal order so late nodes correlate with their ancestors by up to
+#: |r| > 0.95; and a chain (degree 2 plus a directed path through the order), where every late node
+#: does, which makes it the one family on which the near-duplicate threshold matters at every size.
+STRUCTURE_FAMILIES = {"erdos_renyi": {"expected_degree": 2.0}, "dense": {"expected_degree": 3.5},
+                      "chain": {"expected_degree": 2.0, "chain": True}}
+#: Near-duplicate rules compared by the structure benchmark (``None``: rule off).
+STRUCTURE_THRESHOLDS = (0.95, 0.99, None)
+
+
+def structure_benchmark(params: dict, seeds: tuple[int, ...] = (0, 1, 2), n_rows: int = 500,
+                        sizes: tuple[int, ...] = (10, 20, 40)) -> list[dict]:
+    """Skeleton F1 / orientation accuracy of the most probable DAG found by CausalMix's discovery
+    stage (``discover_structure``: near-duplicate rule, PC + FCI, Fisher-z) at its defaults
+    updated by ``params``, on the raw simulated values, for each near-duplicate threshold of
+    ``STRUCTURE_THRESHOLDS``."""
+    settings = CausalMixAugmenter(**params)
     scores = []
-    for n_nodes in (10, 20):
-        for seed in seeds:
-            data, true_dag = simulate_linear_gaussian(n_nodes, n_rows, random_state=seed)
-            start = time.perf_counter()
-            probabilities = edge_probabilities(data.to_numpy(), list(data.columns), n_bootstrap=defaults.n_bootstrap,
-                                               alpha=defaults.alpha, max_depth=defaults.max_depth, random_state=seed)
-            score = structure_scores(true_dag, most_probable_dag(probabilities))
-            scores.append({"nodes": n_nodes, "seed": seed, "true_edges": true_dag.number_of_edges(), **score,
-                           "seconds": time.perf_counter() - start})
+    for family, options in STRUCTURE_FAMILIES.items():
+        for n_nodes in sizes:
+            for seed in seeds:
+                data, true_dag = simulate_linear_gaussian(n_nodes, n_rows, random_state=seed, **options)
+                for threshold in STRUCTURE_THRESHOLDS:
+                    start = time.perf_counter()
+                    probabilities, duplicates, _ = discover_structure(
+                        data.to_numpy(), list(data.columns), near_duplicate_correlation=threshold,
+                        algorithms=settings.algorithms, n_bootstrap=settings.n_bootstrap, alpha=settings.alpha,
+                        max_depth=settings.max_depth, ci_test=FAST_FISHERZ, random_state=seed)
+                    score = structure_scores(true_dag, most_probable_dag(probabilities))
+                    scores.append({"family": family, "nodes": n_nodes, "seed": seed,
+                                   "threshold": "off" if threshold is None else threshold,
+                                   "true_edges": true_dag.number_of_edges(), "collapsed": len(duplicates),
+                                   **score, "seconds": time.perf_counter() - start})
     table = pd.DataFrame(scores)
-    print(f"\n## structure recovery on random linear-Gaussian SCMs (n={n_rows}, expected degree 2)")
-    print(table.round(3).to_string(index=False))
-    print(table.groupby("nodes")[["skeleton_f1", "orientation_accuracy"]].mean().round(3).to_string())
+    print(f"\n## structure recovery on random linear-Gaussian SCMs (n={n_rows}; skeleton F1 of the most "
+          f"probable DAG by near_duplicate_correlation; default {settings.near_duplicate_correlation})")
+    summary = table.groupby(["family", "nodes", "threshold"], sort=False).agg(
+        edges=("true_edges", "mean"), collapsed=("collapsed", "mean"), skeleton_f1=("skeleton_f1", "mean"),
+        orientation=("orientation_accuracy", "mean"), seconds=("seconds", "mean"))
+    print(summary.round(3).to_string())
     return scores
+
+
+#: Wide-table timing: rows fitted and sampled, and column counts.
+WIDE_ROWS = 1000
+WIDE_COLUMNS = (100, 200, 400, 2000)
+
+
+def wide_table(n_rows: int, n_columns: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """``n_rows`` rows of ``n_columns`` features in blocks, as in wide real tables: each column is one
+    of 20 latent factors times a weight on +-[0.5, 1.5] plus unit noise (so a column correlates
+    with its block); every tenth column is categorical (three levels); the label depends on the
+    first factor."""
+    rng = np.random.default_rng(seed)
+    factors = rng.standard_normal((n_rows, 20))
+    weights = rng.uniform(0.5, 1.5, n_columns) * rng.choice([-1, 1], n_columns)
+    values = factors[:, rng.integers(0, 20, n_columns)] * weights + rng.standard_normal((n_rows, n_columns))
+    X = pd.DataFrame(values, columns=[f"f{i}" for i in range(n_columns)])
+    for name in X.columns[::10]:
+        X[name] = pd.cut(X[name], 3, labels=["low", "mid", "high"]).astype(str)
+    score = factors[:, 0] + rng.normal(0, 0.5, n_rows)
+    return X, pd.Series(np.where(score > 0, "yes", "no"), name="label")
+
+
+def wide_benchmark(params: dict, n_rows: int = WIDE_ROWS, sizes: tuple[int, ...] = WIDE_COLUMNS) -> list[dict]:
+    """Wall seconds of causalmix's fit on ``n_rows`` rows of ``wide_table`` and of sampling ``n_rows``
+    rows, per column count, at its defaults updated by ``params``."""
+    rows = []
+    for n_columns in sizes:
+        X, y = wide_table(n_rows, n_columns)
+        augmenter = CausalMixAugmenter(**params)
+        start = time.perf_counter()
+        augmenter.fit(X, y)
+        fitted = time.perf_counter()
+        augmenter.sample(n_rows, random_state=1)
+        end = time.perf_counter()
+        rows.append({"columns": n_columns, "fit": fitted - start, "sample": end - fitted,
+                     "fit_and_sample": end - start, **augmenter.timings_,
+                     "screened_out": len(augmenter.screened_out_)})
+    table = pd.DataFrame(rows).set_index("columns")
+    print(f"\n## causalmix on wide tables: fit on {n_rows} rows + sample {n_rows} rows, wall seconds")
+    print(table.round(2).to_string())
+    return rows
 
 
 if __name__ == "__main__":

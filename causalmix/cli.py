@@ -39,6 +39,12 @@ def _cmd_data_fetch(args) -> int:
     return 0
 
 
+def _cmd_augment(args) -> int:
+    from causalmix.augment.command import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="causalmix", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -64,6 +70,24 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--no-resume", action="store_true", help="start afresh even if a checkpoint exists")
     pretrain.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this wall time")
     pretrain.set_defaults(func=lambda args: __import__("causalmix.models.pretrain", fromlist=["main"]).main(args))
+
+    augment = sub.add_parser("augment", help="synthetic rows for your own table (CSV or Parquet)",
+                             description="Fit a generator on a table's features and target column and write "
+                                         "synthetic rows in the table's schema (columns, order, dtypes).")
+    augment.add_argument("table", help="input table, .csv or .parquet")
+    augment.add_argument("--target", required=True, help="name of the label column")
+    augment.add_argument("--n", type=int, default=1000, help="synthetic rows to write (default 1000)")
+    augment.add_argument("--out", required=True, help="output table; its suffix (.csv or .parquet) sets the format")
+    augment.add_argument("--generator", default="causalmix",
+                         help="registry name: causalmix, copula, marginals, smote, tableaugment, ctgan, tabebm "
+                              "(default causalmix)")
+    augment.add_argument("--seed", type=int, default=0, help="seed of fitting and sampling (default 0)")
+    augment.add_argument("--categorical", help="comma-separated columns to treat as categorical, on top of "
+                                               "those inferred (category, object, string and bool dtypes)")
+    augment.add_argument("--graph", help="also draw CausalMix's most probable DAG to this image (causalmix only)")
+    augment.add_argument("--edges", help="also write CausalMix's edge-probability matrix (row -> column) to this "
+                                         "CSV (causalmix only)")
+    augment.set_defaults(func=_cmd_augment)
 
     from causalmix.runner.cli import add_run_parser
 

@@ -287,7 +287,7 @@ def test_wide_tables_run_the_cheap_form_with_a_warning():
     X = pd.DataFrame(rng.integers(0, 3, size=(120, 105)), columns=[f"f{i}" for i in range(105)])
     y = pd.Series(np.where(X["f0"] > 0, "p", "n"), name="y")
     augmenter = CausalMixAugmenter(n_bootstrap=1, n_dags=1)
-    with pytest.warns(UserWarning, match="capped at 1 variable, FCI only, Fisher-z"):
+    with pytest.warns(UserWarning, match="discovery ran FCI with the Fisher-z test and conditioning sets of at most 1 variable"):
         augmenter.fit(X, y)       # every node discrete: "auto" would pick G-square on a narrow table
     assert augmenter.sample(10, random_state=0)[0].shape == (10, 105)
     mechanisms = {type(augmenter.scms_[0].causal_mechanism(node)).__name__
@@ -323,3 +323,87 @@ def test_beats_independent_marginals_on_a_real_dataset(data_dir):
         X_syn, y_syn = make_augmenter(name).fit(X, y).sample(2000, random_state=0)
         scores[name] = fidelity.c2st_auc(X_test, y_test, X_syn, y_syn)
     assert scores["causalmix"] < scores["marginals"] - 0.02
+
+
+# ------------------------------------------------------------------ hard tables
+def test_a_node_with_causes_of_its_own_is_not_collapsed_into_a_correlated_parent():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=300), rng.normal(size=300)
+    X = pd.DataFrame({"a": a, "z": 5 * a + b, "b": b})  # r(a, z) = 0.98, yet z has a second cause
+    y = pd.Series(np.where(b + rng.normal(size=300) > 0, "p", "n"), name="y")
+    assert CausalMixAugmenter(**FAST).fit(X, y).near_duplicates_ == {}
+    assert CausalMixAugmenter(near_duplicate_correlation=0.95, **FAST).fit(X, y).near_duplicates_ == {"z": "a"}
+
+
+def derived_columns_table(n: int = 300) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(1)
+    a, b = rng.lognormal(size=n), rng.lognormal(size=n)
+    X = pd.DataFrame({"a": a, "b": b, "noise": rng.normal(size=n), "total": a + b, "ratio": a / b})
+    return X, pd.Series(np.where(np.log(a / b) + rng.normal(size=n) > 0, "p", "n"), name="y")
+
+
+def test_columns_that_others_determine_are_generated_without_noise():
+    X, y = derived_columns_table()
+    augmenter = CausalMixAugmenter(**FAST).fit(X, y)
+    assert set(augmenter.dependencies_) == {"total", "ratio"}
+    assert augmenter.dependencies_["ratio"].log and not augmenter.dependencies_["total"].log
+    assert "total" not in augmenter.edge_probabilities_.index.difference(X.columns)
+    X_syn, _ = augmenter.sample(500, random_state=0)
+    np.testing.assert_allclose(X_syn["total"], X_syn["a"] + X_syn["b"], rtol=1e-9)
+    np.testing.assert_allclose(X_syn["ratio"], X_syn["a"] / X_syn["b"], rtol=1e-9)
+    noisy = CausalMixAugmenter(deterministic_tolerance=None, **FAST).fit(X, y)
+    assert noisy.dependencies_ == {}
+    X_noisy, _ = noisy.sample(500, random_state=0)
+    assert np.abs(X_noisy["total"] - X_noisy["a"] - X_noisy["b"]).mean() > 0.01
+
+
+def test_a_noisy_relation_is_not_a_dependency():
+    from causalmix.augment.functional import find_dependencies
+
+    X, _ = derived_columns_table()
+    rng = np.random.default_rng(2)
+    X["total"] = X["a"] + X["b"] + rng.normal(scale=0.05, size=len(X))  # 2 % of its spread
+    assert set(find_dependencies(X, tolerance=1e-3)) == {"ratio"}
+    assert set(find_dependencies(X, tolerance=0.1)) == {"ratio", "total"}
+
+
+# ------------------------------------------------------------------ wide tables and time limits
+def test_a_2000_column_table_is_screened_and_sampled_in_its_schema():
+    from benchmarks.augment import wide_table
+
+    X, y = wide_table(60, 2000)
+    augmenter = CausalMixAugmenter(**FAST)
+    with pytest.warns(UserWarning, match=r"only the label and the 49 features most correlated with it entered "
+                                         r"discovery \(max_discovery_nodes=50\)"):
+        augmenter.fit(X, y)
+    kept = set(X.columns) - set(augmenter.screened_out_) - set(augmenter.near_duplicates_)
+    assert len(kept) <= 49 and len(augmenter.screened_out_) >= 2000 - 49 - len(augmenter.near_duplicates_)
+    for feature, parent in list(augmenter.screened_out_.items())[:50]:
+        assert parent in kept | {"label"} and set(augmenter.most_probable_dag_.predecessors(feature)) == {parent}
+    X_syn, y_syn = augmenter.sample(30, random_state=0)
+    assert list(X_syn.columns) == list(X.columns) and (X_syn.dtypes == X.dtypes).all()
+    assert set(X_syn["f0"]) <= set(X["f0"]) and set(y_syn) <= {"yes", "no"} and X_syn.notna().all().all()
+
+
+def test_screening_keeps_the_features_that_predict_the_label():
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=200)
+    X = pd.DataFrame({f"noise{i}": rng.normal(size=200) for i in range(8)}).assign(signal=signal)
+    y = pd.Series(np.where(signal + 0.3 * rng.normal(size=200) > 0, "p", "n"), name="y")
+    augmenter = CausalMixAugmenter(max_discovery_nodes=4, wide_table_nodes=100, **FAST)
+    with pytest.warns(UserWarning, match=r"the other 6 features became the only child"):
+        augmenter.fit(X, y)
+    assert "signal" not in augmenter.screened_out_ and len(augmenter.screened_out_) == 9 - 3
+
+
+def test_time_limit_skips_resamples_and_scms_with_a_warning():
+    X, y = mixed_table()
+    augmenter = CausalMixAugmenter(n_bootstrap=3, n_dags=3, time_limit=1e-6)
+    with pytest.warns(UserWarning, match=r"time_limit=1e-06 s passed while fitting: discovery averaged 1 of "
+                                         r"n_bootstrap=3 resamples and 1 of n_dags=3 SCMs were fitted"):
+        augmenter.fit(X, y)
+    assert len(augmenter.scms_) == len(augmenter.dags_) == 1
+    X_syn, _ = augmenter.sample(50, random_state=0)
+    assert list(X_syn.columns) == list(X.columns)
+    with pytest.raises(ValueError, match="time_limit must be a positive number of seconds"):
+        CausalMixAugmenter(time_limit=0).fit(X, y)

@@ -107,3 +107,13 @@ def test_a_failed_fit_leaves_the_generator_unfitted(name):
         augmenter.fit(X, y)
     with pytest.raises(NotFittedError):
         augmenter.sample(5)
+
+
+@pytest.mark.parametrize("name", GENERATORS)
+def test_integer_labels_come_back_as_the_same_integers(name):
+    X, y = small_table()
+    y = pd.Series(np.where(y == "yes", 1, 0).astype(np.int64), name="target")
+    X_syn, y_syn = build(name).fit(X, y).sample(30, random_state=0)
+    assert y_syn.dtype == np.int64 and y_syn.name == "target"
+    assert set(y_syn.unique()) <= {0, 1}
+    assert list(X_syn.columns) == list(X.columns)

@@ -11,7 +11,8 @@ Pipeline (Bühler, Purucker, Hutter, arXiv 2601.04110, "CausalMixFT"):
    optionally under soft interventions (below).
 
 How columns become SCM nodes (numeric columns as normal scores, categorical and few-valued
-integer columns as ``str`` levels, constant columns left out) is ``causalmix.augment.column_encoding``.
+integer columns as ``str`` levels, constant columns left out) is ``causalmix.augment.column_encoding``;
+columns that other columns determine exactly are computed from them (``deterministic_tolerance``).
 Near-duplicate features (``|r| >= near_duplicate_correlation`` between discovery values): only
 the first enters discovery; each other one gets it as its single parent (``P = 1``).
 
@@ -20,7 +21,13 @@ at ``max_depth`` variables. Beyond ``wide_table_nodes`` nodes (default 40) the p
 to its cheap form, with a warning: conditioning sets capped at 1 variable, FCI only (causal-learn
 0.1.4.8's PC skeleton search checks removed edges in a list, which takes minutes at 100 nodes;
 FCI's adjacency search does not), Fisher-z on level codes where ``ci_test="auto"`` would pick
-G-square, and linear mechanisms where ``mechanisms="auto"``. Measured on
+G-square, and linear mechanisms where ``mechanisms="auto"``. Beyond ``max_discovery_nodes``
+nodes (default 50) only the label and the features most correlated with it enter discovery; every
+other feature becomes the only child of its most correlated node among those (a linear mechanism
+in the cheap form), which keeps discovery's cost fixed and the rest linear in the columns: fit on
+1,000 rows + sampling 1,000 rows took 0.9 s at 100 columns, 4.6 s at 400 and 18.8 s at 2,000 on
+two shared CPU cores (``benchmarks/augment.py --wide``; without screening, 70 s at 400 columns and
+over 300 s at 2,000). ``time_limit`` bounds fitting further (parameter below). Measured on
 coil2000_insurance_policies (70 discrete nodes, 102 rows): discovery 343 s with G-square at depth
 2, 26 s at depth 1, 5 s with Fisher-z; wide tables otherwise dominate an experiment grid.
 
@@ -65,12 +72,16 @@ from tqdm import tqdm
 
 from causalmix.augment.base import Augmenter
 from causalmix.augment.column_encoding import decode_column, encode_column, encode_label
+from causalmix.augment.statistical import restore_numeric
 from causalmix.augment.dag_sampling import most_probable_dag, sample_dags
-from causalmix.augment.discovery import ALGORITHMS, choose_ci_test, edge_probabilities
+from causalmix.augment.discovery import (ALGORITHMS, FAST_FISHERZ, FAST_GSQ, choose_ci_test,
+                                         edge_probabilities)
+from causalmix.augment.functional import evaluate, find_dependencies
 from causalmix.augment.schema import TableSchema
 from causalmix.augment.scm import MECHANISMS, draw, fit_scms
 
 TARGET_NODE = "__target__"
+TEST_NAMES = {FAST_FISHERZ: "Fisher-z", FAST_GSQ: "G-square"}
 
 
 class CausalMixAugmenter(Augmenter):
@@ -93,13 +104,39 @@ class CausalMixAugmenter(Augmenter):
     max_levels, min_level_count : categorical levels beyond the ``max_levels`` most frequent or
         seen fewer than ``min_level_count`` times are pooled into one rare level.
     wide_table_nodes : above this many nodes the cheap form runs (depth <= 1, FCI only, Fisher-z
-        instead of an automatic G-square, linear instead of automatic mechanisms; with a warning).
+        instead of an automatic G-square, linear instead of automatic mechanisms; with a warning
+        saying so).
+    max_discovery_nodes : most nodes searched by discovery (``None``: all); beyond it, the label and
+        the ``max_discovery_nodes - 1`` features most correlated with an indicator of a class are
+        searched and every other feature becomes the only child (``P = 1``) of its most correlated
+        searched node (module docstring; with a warning).
     near_duplicate_correlation : a feature whose discovery values correlate with an earlier
         feature's by ``|r| >=`` this (``None``: never) is left out of discovery and becomes that
         feature's only child (``P = 1``). Near-deterministic pairs violate faithfulness: with
         radius, perimeter and area all in a table, each one's edge to the label is removed by
-        conditioning on the other two, and the label ends up isolated (breast_cancer: TSTR ratio
-        0.64, no better than independent marginals).
+        conditioning on the other two, and the label ends up isolated. The default 0.99 collapses
+        such copies (breast_cancer's radius, perimeter and area correlate by 0.994 to 0.999 in
+        normal scores; TSTR ratio over three splits of 300 training rows: 0.933 at 0.99, 0.957 at
+        0.95, 0.877 with the rule off) but hardly ever the nodes of unstandardised linear SCMs,
+        whose late nodes correlate with their ancestors by 0.95 to 0.99 while each still has
+        causes of its own (``benchmarks/augment.py --structure``, skeleton F1 of the most probable
+        DAG at 10/20/40 nodes: on Erdős-Rényi DAGs of expected degree 3.5, 0.642/0.745/0.767 at
+        0.99, the same as rule off at 10 and 20 nodes and 0.771 off at 40, against 0.651/0.745/0.739
+        at 0.95; on chains 0.800/0.630/0.496 at 0.99, 0.571/0.436/0.381 at 0.95 and
+        0.800/0.656/0.624 off). A rule on the residual of regressing one column on the other is
+        the same rule (its spread is ``sqrt(1 - r^2)`` of the column's), so none separates a
+        40-node chain's late nodes (``|r| > 0.99``) from breast_cancer's copies.
+    deterministic_tolerance : a numeric feature that other numeric features determine (a sum,
+        difference, weighted total, ratio or product; ``causalmix.augment.functional``) up to a
+        held-out root-mean-square error of at most this fraction of its standard deviation is
+        left out of discovery and SCMs and computed from its generated inputs by the fitted
+        formula, without noise (an additive-noise node would break the identity, which a
+        two-sample classifier spots). ``None``: never.
+    time_limit : seconds that fitting may take (``None``: unlimited), checked between discovery's
+        resample batches (``n_jobs`` at a time) and between SCMs: once it has passed, the remaining
+        resamples are skipped (``P`` averages the finished ones) and so are the remaining SCMs
+        (``dags_`` and ``scms_`` keep the fitted ones), with a warning; at least one resample and
+        one SCM are always fitted, and a running search is never interrupted, so it can overrun.
     class_balance : ``sample`` returns (as nearly as possible) equally many rows per class, by
         rejection from the SCMs' joint distribution, so ``p(x | y)`` is preserved.
     intervention_scale : soft-intervention spread factor (> 0; 1 = no change; module docstring).
@@ -119,6 +156,8 @@ class CausalMixAugmenter(Augmenter):
     dags_ : list of ``n_dags`` sampled networkx.DiGraphs.
     scms_ : list of fitted ``dowhy.gcm.StructuralCausalModel``, one per DAG (constant columns left out).
     near_duplicates_ : ``{feature: representative}`` of the near-duplicate features.
+    screened_out_ : ``{feature: parent}`` of the features left out of discovery by ``max_discovery_nodes``.
+    dependencies_ : ``{feature: functional.Dependency}`` of the derived (deterministic) features.
     timings_ : seconds spent in ``discovery``, ``dag_sampling`` and ``scm_fit``.
     """
 
@@ -126,7 +165,8 @@ class CausalMixAugmenter(Augmenter):
                  alpha: float = 0.05, max_depth: int | None = 2, possible_dsep_depth: int = 0,
                  ci_test: str = "auto", mechanisms: str = "auto", max_discrete_levels: int = 10,
                  max_levels: int = 20, min_level_count: int = 3, wide_table_nodes: int = 40,
-                 near_duplicate_correlation: float | None = 0.95,
+                 max_discovery_nodes: int | None = 50, near_duplicate_correlation: float | None = 0.99,
+                 deterministic_tolerance: float | None = 1e-3, time_limit: float | None = None,
                  class_balance: bool = False, intervention_scale: float = 1.0,
                  intervention_shift: float = 0.0, intervention_nodes: str | list = "roots", n_jobs: int = 1,
                  verbose: bool = False, random_state: int | None = 0):
@@ -142,7 +182,10 @@ class CausalMixAugmenter(Augmenter):
         self.max_levels = max_levels
         self.min_level_count = min_level_count
         self.wide_table_nodes = wide_table_nodes
+        self.max_discovery_nodes = max_discovery_nodes
         self.near_duplicate_correlation = near_duplicate_correlation
+        self.deterministic_tolerance = deterministic_tolerance
+        self.time_limit = time_limit
         self.class_balance = class_balance
         self.intervention_scale = intervention_scale
         self.intervention_shift = intervention_shift
@@ -162,13 +205,22 @@ class CausalMixAugmenter(Augmenter):
             raise ValueError(f"n_dags must be >= 1, got {self.n_dags}.")
         if self.mechanisms not in MECHANISMS:
             raise ValueError(f"mechanisms must be one of {MECHANISMS}, got {self.mechanisms!r}.")
+        if self.max_discovery_nodes is not None and self.max_discovery_nodes < 2:
+            raise ValueError(f"max_discovery_nodes must be >= 2 or None, got {self.max_discovery_nodes!r}.")
+        if self.time_limit is not None and not (np.isfinite(self.time_limit) and self.time_limit > 0):
+            raise ValueError(f"time_limit must be a positive number of seconds or None, got {self.time_limit!r}.")
         self._check_intervention_parameters(X.columns, y.name)
+        deadline = None if self.time_limit is None else time.perf_counter() + self.time_limit
         rng = np.random.default_rng(self.random_state)
         self.target_name_ = str(y.name) if y.name is not None and y.name not in X.columns else TARGET_NODE
         self.columns_ = {column: encode_column(X[column], self.max_discrete_levels, self.max_levels,
                                                self.min_level_count) for column in X.columns}
         self.columns_[self.target_name_] = encode_label(y)
-        nodes = [name for name, spec in self.columns_.items() if spec["kind"] != "constant"]
+        self.dependencies_ = ({} if self.deterministic_tolerance is None
+                              else find_dependencies(X, self.deterministic_tolerance))
+        for target in self.dependencies_:
+            self.columns_[target] = {"kind": "derived", "dtype": X[target].dtype}
+        nodes = [name for name, spec in self.columns_.items() if spec["kind"] not in ("constant", "derived")]
         node_data = pd.DataFrame({name: self.columns_[name]["fit_values"] for name in nodes})
         categorical_nodes = [name for name in nodes if self.columns_[name]["kind"] in ("categorical", "label")]
 
@@ -179,27 +231,21 @@ class CausalMixAugmenter(Augmenter):
         ci_test = choose_ci_test([name in categorical_nodes for name in nodes], self.ci_test)
         mechanisms = self.mechanisms
         if len(nodes) > self.wide_table_nodes:
-            warnings.warn(f"{len(nodes)} nodes > wide_table_nodes={self.wide_table_nodes}: conditioning sets "
-                          "capped at 1 variable, FCI only, Fisher-z instead of an automatic G-square and "
-                          "linear instead of automatic mechanisms, to bound the cost.", stacklevel=2)
             depth = 1 if depth is None else min(depth, 1)
             algorithms = ("fci",)
             ci_test = choose_ci_test([False] * len(nodes), self.ci_test)  # "auto" -> Fisher-z
             mechanisms = "linear" if mechanisms == "auto" else mechanisms
         discovery_matrix = np.column_stack([self.columns_[name]["discovery_values"] for name in nodes])
-        self.near_duplicates_ = _near_duplicates(discovery_matrix, nodes, self.target_name_,
-                                                 self.near_duplicate_correlation)
-        searched = [i for i, name in enumerate(nodes) if name not in self.near_duplicates_]
-        probabilities = edge_probabilities(
-            discovery_matrix[:, searched], [nodes[i] for i in searched], algorithms=algorithms, n_bootstrap=self.n_bootstrap,
-            alpha=self.alpha, max_depth=depth, possible_dsep_depth=self.possible_dsep_depth,
-            ci_test=ci_test,
-            n_jobs=self.n_jobs, random_state=rng.integers(2**32),
-        )
+        probabilities, self.near_duplicates_, self.screened_out_ = discover_structure(
+            discovery_matrix, nodes, label=self.target_name_,
+            near_duplicate_correlation=self.near_duplicate_correlation, max_nodes=self.max_discovery_nodes,
+            algorithms=algorithms, n_bootstrap=self.n_bootstrap, alpha=self.alpha, max_depth=depth,
+            possible_dsep_depth=self.possible_dsep_depth, ci_test=ci_test, n_jobs=self.n_jobs,
+            random_state=rng.integers(2**32), deadline=deadline)
+        if len(nodes) > self.wide_table_nodes or self.screened_out_:
+            warnings.warn(self._wide_table_message(len(nodes), depth, algorithms, ci_test, mechanisms), stacklevel=3)
         all_names = list(self.columns_)
         self.edge_probabilities_ = probabilities.reindex(index=all_names, columns=all_names, fill_value=0.0)
-        for duplicate, representative in self.near_duplicates_.items():
-            self.edge_probabilities_.loc[representative, duplicate] = 1.0
         self.timings_["discovery"] = time.perf_counter() - start
         stages.update()
 
@@ -211,10 +257,32 @@ class CausalMixAugmenter(Augmenter):
 
         start = time.perf_counter()
         self.scms_ = fit_scms([dag.subgraph(nodes) for dag in self.dags_], node_data, categorical_nodes,
-                              mechanisms, random_state=int(rng.integers(2**32)))
+                              mechanisms, random_state=int(rng.integers(2**32)), deadline=deadline)
+        n_resamples = probabilities.attrs["n_resamples"]
+        if n_resamples < self.n_bootstrap or len(self.scms_) < len(self.dags_):
+            warnings.warn(f"time_limit={self.time_limit} s passed while fitting: discovery averaged "
+                          f"{n_resamples} of n_bootstrap={self.n_bootstrap} resamples and "
+                          f"{len(self.scms_)} of n_dags={self.n_dags} SCMs were fitted.", stacklevel=3)
+            self.dags_ = self.dags_[:len(self.scms_)]
         self.timings_["scm_fit"] = time.perf_counter() - start
         stages.update()
         stages.close()
+
+    def _wide_table_message(self, n_nodes: int, depth: int | None, algorithms: tuple, ci_test: str,
+                            mechanisms: str) -> str:
+        """What was done to bound the cost of a wide table, for its warning."""
+        parts = []
+        if n_nodes > self.wide_table_nodes:
+            parts.append(f"{n_nodes} nodes > wide_table_nodes={self.wide_table_nodes}: discovery ran "
+                         f"{'+'.join(algorithms).upper()} with the {TEST_NAMES.get(ci_test, ci_test)} test and "
+                         f"conditioning sets of at most {depth} variable(s) "
+                         f"and SCMs use {mechanisms} mechanisms")
+        if self.screened_out_:
+            parts.append(f"only the label and the {self.max_discovery_nodes - 1} features most correlated "
+                         f"with it entered discovery (max_discovery_nodes={self.max_discovery_nodes}); each of "
+                         f"the other {len(self.screened_out_)} features became the only child of its most "
+                         "correlated node among those (screened_out_)")
+        return "To bound the cost: " + "; ".join(parts) + "."
 
     # --------------------------------------------------------------- sample
     def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, pd.Series]:
@@ -227,7 +295,10 @@ class CausalMixAugmenter(Augmenter):
             nodes = self._draw(n, rng)
         nodes = nodes.iloc[rng.permutation(len(nodes))].reset_index(drop=True)
         decoded = {name: decode_column(name, spec, nodes, rng, extrapolate=self._intervening)
-                   for name, spec in self.columns_.items()}
+                   for name, spec in self.columns_.items() if spec["kind"] != "derived"}
+        for target, dependency in self.dependencies_.items():  # inputs are never derived
+            decoded[target] = restore_numeric(evaluate(dependency, pd.DataFrame(decoded)),
+                                              self.columns_[target]["dtype"], 0.0, rng)
         by_name = {str(label): label for label in self.schema_.classes}
         labels = decoded.pop(self.target_name_).map(by_name)
         return pd.DataFrame(decoded), labels
@@ -315,6 +386,60 @@ class CausalMixAugmenter(Augmenter):
             return lambda value: levels[rng.integers(len(levels))] if rng.random() < replace else value
         mode = levels[np.argmax(counts)]
         return lambda value: mode if rng.random() < 1 - scale else value
+
+
+def discover_structure(matrix: np.ndarray, nodes: list, *, label=None,
+                       near_duplicate_correlation: float | None = 0.99, max_nodes: int | None = None,
+                       **discovery) -> tuple[pd.DataFrame, dict, dict]:
+    """Edge probabilities over ``nodes`` from discovery values ``matrix`` (n_rows, n_nodes), the
+    near-duplicate features ``{feature: representative}`` and the screened-out features
+    ``{feature: parent}``; neither enters the search, and each gets its representative or parent
+    as its only parent (``P = 1``). ``label`` is never one of them.
+
+    Screening: beyond ``max_nodes`` nodes (``None``: never), the search keeps the label and the
+    ``max_nodes - 1`` features most correlated with it (largest ``|r|`` with an indicator of a
+    class; without a label, the first features); every other feature's parent is its most
+    correlated kept node. ``discovery``: keyword arguments of
+    :func:`causalmix.augment.discovery.edge_probabilities`; ``P.attrs["n_resamples"]`` is kept.
+    """
+    duplicates = _near_duplicates(matrix, nodes, label, near_duplicate_correlation)
+    candidates = [i for i, name in enumerate(nodes) if name not in duplicates]
+    searched, screened = _screen(matrix, nodes, candidates, label, max_nodes)
+    found = edge_probabilities(matrix[:, searched], [nodes[i] for i in searched], **discovery)
+    probabilities = found.reindex(index=nodes, columns=nodes, fill_value=0.0)
+    for child, parent in {**duplicates, **screened}.items():
+        probabilities.loc[parent, child] = 1.0
+    probabilities.attrs["n_resamples"] = found.attrs["n_resamples"]
+    return probabilities, duplicates, screened
+
+
+def _screen(matrix: np.ndarray, nodes: list, candidates: list[int], label, max_nodes: int | None) -> tuple[list, dict]:
+    """Column indices of the nodes that enter the search, and ``{feature: parent}`` for the others
+    (``discover_structure``)."""
+    if max_nodes is None or len(candidates) <= max_nodes:
+        return candidates, {}
+    standardised = _standardised(matrix[:, candidates])
+    position = {node: k for k, node in enumerate(candidates)}
+    relevance = np.zeros(len(candidates))
+    if label is not None:
+        codes = matrix[:, nodes.index(label)]
+        indicators = _standardised(np.column_stack([codes == code for code in np.unique(codes)]).astype(float))
+        relevance = np.abs(standardised.T @ indicators / len(matrix)).max(axis=1)
+        relevance[position[nodes.index(label)]] = np.inf
+    kept = np.sort(np.argsort(-relevance, kind="stable")[:max_nodes])
+    dropped = np.setdiff1d(np.arange(len(candidates)), kept)
+    correlation = np.abs(standardised[:, dropped].T @ standardised[:, kept] / len(matrix))
+    if label is not None:  # with the label: the relevance, for a label of more than two classes
+        correlation[:, np.searchsorted(kept, position[nodes.index(label)])] = relevance[dropped]
+    parents = kept[np.argmax(correlation, axis=1)]
+    screened = {nodes[candidates[j]]: nodes[candidates[p]] for j, p in zip(dropped, parents)}
+    return [candidates[k] for k in kept], screened
+
+
+def _standardised(values: np.ndarray) -> np.ndarray:
+    """Columns of ``values`` (n_rows, n_columns) at mean 0 and variance 1 (constant columns: 0)."""
+    spread = values.std(axis=0)
+    return (values - values.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
 
 
 def _near_duplicates(matrix: np.ndarray, nodes: list, label, threshold: float | None) -> dict:

@@ -31,6 +31,7 @@ state afterwards.
 from __future__ import annotations
 
 import contextlib
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 
@@ -72,12 +73,15 @@ def dowhy_session(seed: int) -> Iterator[None]:
 
 
 def fit_scms(dags: Iterable[nx.DiGraph], data: pd.DataFrame, categorical_nodes: Iterable,
-             mechanisms: str = "auto", random_state: int = 0) -> list[gcm.StructuralCausalModel]:
+             mechanisms: str = "auto", random_state: int = 0,
+             deadline: float | None = None) -> list[gcm.StructuralCausalModel]:
     """One fitted SCM per DAG, each on a fresh copy of its DAG (DoWhy stores mechanisms on nodes).
 
     ``data``: (n_rows, n_nodes), a column per node, categorical nodes as ``str``. A node whose
     parent set recurs in several DAGs is fitted once and its mechanism object is shared (the
-    fit would be identical; sampling does not change a fitted mechanism).
+    fit would be identical; sampling does not change a fitted mechanism). ``deadline`` (a
+    ``time.perf_counter()`` value): once an SCM is finished past it, the remaining DAGs get no
+    SCM, so fewer SCMs than DAGs may come back (at least one).
     """
     if mechanisms not in MECHANISMS:
         raise ValueError(f"mechanisms must be one of {MECHANISMS}, got {mechanisms!r}.")
@@ -86,6 +90,8 @@ def fit_scms(dags: Iterable[nx.DiGraph], data: pd.DataFrame, categorical_nodes: 
     scms = []
     with dowhy_session(random_state):
         for dag in dags:
+            if scms and deadline is not None and time.perf_counter() > deadline:
+                break
             missing = [node for node in dag.nodes if node not in data.columns]
             if missing:
                 raise ValueError(f"data has no column for node(s) {missing}.")

@@ -52,17 +52,19 @@ class SMOTEAugmenter(Augmenter):
         else:
             self.scaler_ = None
         self.features_ = np.hstack([numeric, schema.to_codes(X)])
-        self.labels_ = y.to_numpy(dtype=object)
+        # imbalanced-learn sees class indices: an object array of integer labels is an
+        # "Unknown label type" to its target-type check
+        self.labels_ = pd.Index(schema.classes).get_indexer(y).astype(np.int64)
 
     def _sample(self, n: int, random_state: int | None) -> tuple[pd.DataFrame, np.ndarray]:
         """``n`` synthetic rows, in random order."""
         rng = np.random.default_rng(random_state)
         labels = self.schema_.draw_labels(n, rng)
         rows = np.empty((n, self.features_.shape[1]))
-        for label in self.schema_.classes:
+        for index, label in enumerate(self.schema_.classes):
             wanted = labels == label
             if wanted.any():
-                rows[wanted] = self._interpolate(label, int(wanted.sum()), int(rng.integers(2**31)))
+                rows[wanted] = self._interpolate(index, int(wanted.sum()), int(rng.integers(2**31)))
         n_numeric = len(self.schema_.numeric_columns)
         numeric = rows[:, :n_numeric]
         if self.scaler_ is not None:
@@ -71,8 +73,9 @@ class SMOTEAugmenter(Augmenter):
         categorical = self.schema_.from_codes(rows[:, n_numeric:].round().astype(np.int64))
         return pd.concat([numeric, categorical], axis=1), labels
 
-    def _interpolate(self, label, n: int, seed: int) -> np.ndarray:
-        """(n, n_features) new rows of class ``label`` in the encoded space."""
+    def _interpolate(self, label: int, n: int, seed: int) -> np.ndarray:
+        """(n, n_features) new rows of the class at index ``label`` of the schema's classes, in the
+        encoded space."""
         members = self.labels_ == label
         n_members = int(members.sum())
         if n_members == 1:
