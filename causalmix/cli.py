@@ -42,7 +42,25 @@ def _cmd_data_fetch(args) -> int:
 def _cmd_augment(args) -> int:
     from causalmix.augment.command import run
 
-    return run(args)
+    augmenter = run(args)
+    if args.graph:
+        _draw_dag(augmenter.most_probable_dag_, args.graph)
+        print(f"wrote the most probable DAG to {args.graph}")
+    return 0
+
+
+def _draw_dag(dag, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display needed
+    import matplotlib.pyplot as plt
+
+    from causalmix.report.plots import draw_dag
+
+    figure, ax = plt.subplots(figsize=(8, 6))
+    draw_dag(dag, ax=ax, title="CausalMix: most probable DAG")
+    figure.savefig(path, bbox_inches="tight")
+    plt.close(figure)
 
 
 def build_parser() -> argparse.ArgumentParser:

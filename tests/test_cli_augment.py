@@ -59,7 +59,7 @@ def test_other_generators_write_parquet_and_refuse_a_graph(table_csv, tmp_path, 
 @pytest.mark.parametrize("arguments, message", [
     (["missing.csv", "--target", "outcome"], "missing.csv: no such file"),
     (["{table}", "--target", "outcom"], "no target column 'outcom'. Did you mean 'outcome'?"),
-    (["{table}", "--target", "outcome", "--generator", "copular"], "did you mean 'copula'?"),
+    (["{table}", "--target", "outcome", "--generator", "copular"], "unknown generator 'copular'. Did you mean 'copula'?"),
     (["{table}", "--target", "outcome", "--categorical", "shade"], "--categorical names column(s) ['shade']"),
     (["{broken}", "--target", "outcome"], "broken.parquet: cannot read it as parquet"),
 ])

@@ -8,7 +8,6 @@ included, in the same order and with the same dtypes, in the format of ``--out``
 
 from __future__ import annotations
 
-import difflib
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pandas as pd
 from causalmix.augment import AUGMENTERS, make_augmenter
 from causalmix.augment.schema import is_categorical_column
 from causalmix.data.errors import DatasetError
+from causalmix.validation import did_you_mean
 
 #: File suffixes the command reads and writes.
 FORMATS = (".csv", ".parquet")
@@ -66,13 +66,10 @@ def augment_table(table: pd.DataFrame, target: str, n: int, generator: str = "ca
     and ``{"fit": ..., "sample": ...}`` wall seconds. ``params`` go to the generator.
     """
     if target not in table.columns:
-        close = difflib.get_close_matches(target, [str(c) for c in table.columns], n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise DatasetError(f"{source}: no target column {target!r}.{hint}")
+        raise DatasetError(f"{source}: no target column {target!r}.{did_you_mean(target, table.columns)}")
     if generator not in AUGMENTERS:
-        close = difflib.get_close_matches(generator, list(AUGMENTERS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise DatasetError(f"unknown generator {generator!r}; {hint}known: {', '.join(AUGMENTERS)}.")
+        raise DatasetError(f"unknown generator {generator!r}.{did_you_mean(generator, AUGMENTERS)} "
+                           f"Known: {', '.join(AUGMENTERS)}.")
     labels = table[target]
     if labels.isna().any():
         raise DatasetError(f"{source}: target column {target!r} has {int(labels.isna().sum())} missing value(s).")
@@ -93,8 +90,9 @@ def augment_table(table: pd.DataFrame, target: str, n: int, generator: str = "ca
     return synthetic.astype(table.dtypes.to_dict()), augmenter, seconds
 
 
-def run(args) -> int:
-    """The ``causalmix augment`` command (``causalmix.cli``); returns the exit status."""
+def run(args):
+    """The ``causalmix augment`` command (``causalmix.cli``, which draws ``--graph``); returns the
+    fitted generator."""
     table = read_table(args.table)
     categorical = [name for name in (args.categorical or "").split(",") if name]
     if args.graph and args.generator != "causalmix":
@@ -112,21 +110,4 @@ def run(args) -> int:
     if args.edges:
         augmenter.edge_probabilities_.to_csv(args.edges)
         print(f"wrote edge probabilities (row -> column) to {args.edges}")
-    if args.graph:
-        _draw_graph(augmenter, args.graph)
-        print(f"wrote the most probable DAG to {args.graph}")
-    return 0
-
-
-def _draw_graph(augmenter, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only; no display needed
-    import matplotlib.pyplot as plt
-
-    from causalmix.plots import draw_dag
-
-    figure, ax = plt.subplots(figsize=(8, 6))
-    draw_dag(augmenter.most_probable_dag_, ax=ax, title="CausalMix: most probable DAG")
-    figure.savefig(path, bbox_inches="tight")
-    plt.close(figure)
+    return augmenter
