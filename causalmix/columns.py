@@ -2,7 +2,8 @@
 
 A column is categorical when its dtype is ``category`` or not numeric (object, string); every
 other column, bool included, is numeric. The preprocessors, the shift strategies and the figures
-all apply this rule, so a column is treated alike everywhere.
+all apply this rule, so a column is treated alike everywhere. Generators also draw bool columns as
+levels (:func:`is_drawn_as_levels`), so that a bool column comes back as bool.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ MISSING_LEVEL = "__missing__"
 def is_categorical(column: pd.Series) -> bool:
     """Whether ``column`` is categorical (``category`` dtype or not numeric)."""
     return isinstance(column.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(column)
+
+
+def is_drawn_as_levels(column: pd.Series) -> bool:
+    """Whether a generator draws ``column`` as a set of levels: categorical or bool."""
+    return is_categorical(column) or pd.api.types.is_bool_dtype(column)
 
 
 def with_missing_level(values: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:

@@ -20,7 +20,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
-from causalmix.augment.schema import is_categorical_column
+from causalmix.columns import is_drawn_as_levels
 from causalmix.columns import with_missing_level
 from causalmix.metrics.scores import roc_auc
 from causalmix.preprocessing import LabelEncoder, TablePreprocessor
@@ -60,7 +60,7 @@ def marginal_distances(real_X: pd.DataFrame, real_y: pd.Series, synthetic_X: pd.
     _check_same_columns(real, synthetic)
     distances = {}
     for column in real.columns:
-        if is_categorical_column(real[column]):
+        if is_drawn_as_levels(real[column]):
             p = _levels(real[column]).value_counts(normalize=True)
             q = _levels(synthetic[column]).value_counts(normalize=True)
             distances[column] = 0.5 * float(p.subtract(q, fill_value=0).abs().sum())
@@ -86,7 +86,7 @@ def association_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     (categorical-categorical), correlation ratio eta of ranks (categorical-numeric); missing values are a
     level (categorical) or the median (numeric); undefined associations are 0."""
     columns = list(frame.columns)
-    categorical = [is_categorical_column(frame[c]) for c in columns]
+    categorical = [is_drawn_as_levels(frame[c]) for c in columns]
     codes = {c: pd.factorize(_levels(frame[c]))[0] for c, is_cat in zip(columns, categorical) if is_cat}
     numeric = [c for c, is_cat in zip(columns, categorical) if not is_cat]
     ranks = {c: stats.rankdata(frame[c].astype(float).fillna(frame[c].median())) for c in numeric}

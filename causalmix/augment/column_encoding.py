@@ -28,7 +28,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 from scipy import stats
 
-from causalmix.augment.schema import is_categorical_column
+from causalmix.columns import is_drawn_as_levels
 from causalmix.augment.statistical import (MISSING_LEVEL, from_normal_scores, normal_scores,
                                            restore_categorical, restore_numeric)
 
@@ -42,7 +42,7 @@ def encode_column(column: pd.Series, max_discrete_levels: int, max_levels: int, 
     if observed.nunique() <= 1 and not (len(observed) and spec["missing_rate"] > 0):
         spec.update(kind="constant", value=observed.iloc[0] if len(observed) else np.nan)
         return spec
-    if is_categorical_column(column):
+    if is_drawn_as_levels(column):
         levels = column.astype(object).where(column.notna(), MISSING_LEVEL).astype(str)
         counts = levels.value_counts()
         kept = counts[counts >= min_level_count].index[:max_levels]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from causalmix.augment import AUGMENTERS, make_augmenter
-from causalmix.augment.schema import is_categorical_column
+from causalmix.columns import is_drawn_as_levels
 from causalmix.data.errors import DatasetError
 from causalmix.validation import did_you_mean
 
@@ -54,7 +54,7 @@ def categorical_columns(table: pd.DataFrame, declared: list[str], source: str) -
     unknown = [name for name in declared if name not in table.columns]
     if unknown:
         raise DatasetError(f"{source}: --categorical names column(s) {unknown} that the table lacks.")
-    return [name for name in table.columns if name in declared or is_categorical_column(table[name])]
+    return [name for name in table.columns if name in declared or is_drawn_as_levels(table[name])]
 
 
 def augment_table(table: pd.DataFrame, target: str, n: int, generator: str = "causalmix", seed: int = 0,
@@ -77,7 +77,7 @@ def augment_table(table: pd.DataFrame, target: str, n: int, generator: str = "ca
     declared = [name for name in categorical_columns(table, categorical or [], source) if name != target]
     # a numeric column declared categorical is fitted as levels and cast back on output
     X = features.assign(**{name: features[name].astype(str).where(features[name].notna()).astype("category")
-                           for name in declared if not is_categorical_column(features[name])})
+                           for name in declared if not is_drawn_as_levels(features[name])})
     augmenter = make_augmenter(generator, **params)
     if "random_state" in augmenter.get_params() and "random_state" not in params:
         augmenter.set_params(random_state=seed)

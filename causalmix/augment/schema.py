@@ -19,16 +19,11 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from causalmix.columns import is_drawn_as_levels
 from causalmix.validation import check_finite
 
 #: Code of a missing categorical value (the pandas convention).
 MISSING_CODE = -1
-
-
-def is_categorical_column(column: pd.Series) -> bool:
-    """Category, object, string and bool columns are categorical; other numeric ones are not."""
-    return (isinstance(column.dtype, pd.CategoricalDtype) or ptypes.is_bool_dtype(column)
-            or not ptypes.is_numeric_dtype(column))
 
 
 @dataclass(frozen=True)
@@ -67,7 +62,7 @@ class TableSchema:
             column = X[name]
             if isinstance(column.dtype, pd.CategoricalDtype):
                 levels[name] = column.cat.categories
-            elif is_categorical_column(column):
+            elif is_drawn_as_levels(column):
                 levels[name] = pd.Index(sorted(column.dropna().unique()))
         counts = y.value_counts(sort=False)
         order = y.cat.categories if isinstance(y.dtype, pd.CategoricalDtype) else sorted(counts.index)

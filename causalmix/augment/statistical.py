@@ -8,7 +8,8 @@ from pandas.api import types as ptypes
 from scipy import stats
 
 from causalmix.augment.base import Augmenter
-from causalmix.augment.schema import TableSchema, is_categorical_column
+from causalmix.augment.schema import TableSchema
+from causalmix.columns import is_drawn_as_levels
 
 from causalmix.columns import MISSING_LEVEL
 _LABEL = "__label__"
@@ -68,7 +69,7 @@ class GaussianCopulaAugmenter(Augmenter):
         for column in frame.columns:
             values = frame[column]
             spec = {"dtype": values.dtype, "missing_rate": float(values.isna().mean())}
-            if is_categorical_column(values):
+            if is_drawn_as_levels(values):
                 levels = values.astype(object).where(values.notna(), MISSING_LEVEL).astype(str)
                 frequencies = levels.value_counts(normalize=True)
                 spec.update(kind="categorical", levels=frequencies.index.to_numpy(),
