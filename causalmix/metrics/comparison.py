@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from causalmix.metrics.aggregate import ranks
+from causalmix.metrics.aggregate import ranks, task_matrix, win_rate
 from causalmix.metrics.bootstrap import bootstrap_runs, verdict
 from causalmix.metrics.normalize import TASK_KEYS, _check_columns
-from causalmix.metrics.scores import get_metric
 
 #: Seconds a run spends, summed into the grid's CPU time (one worker process per run).
 RUN_SECONDS = ("synthetic_seconds", "fit_seconds", "predict_seconds")
@@ -45,23 +44,20 @@ def method_comparison(runs: pd.DataFrame, metric: str = "roc_auc", column: str =
     _check_columns(runs, [*TASK_KEYS, "method", metric, column])
     shared = shared_tasks(runs)
     rank_table = ranks(shared, metric)
-    sign = get_metric(metric).sign
-    wide = shared.pivot(index=list(TASK_KEYS), columns="method", values=metric)
+    wins = win_rate(shared, metric)
     settings = dict(confidence=confidence, n_resamples=n_resamples, random_state=random_state)
     rows = {}
     for method, part in shared.groupby("method"):
         median = bootstrap_runs(part, column, np.median, **settings)
         method_ranks = rank_table[method].rename("rank").reset_index()
         rank = bootstrap_runs(method_ranks, "rank", np.mean, **settings)
-        difference = sign * (wide[method] - wide[reference]) if reference in wide else pd.Series(np.nan)
         seconds = part.reindex(columns=list(RUN_SECONDS)).astype(float)
         has_generator = seconds["synthetic_seconds"].notna().any()
         rows[method] = {
             "median": median.value, "ci_low": median.low, "ci_high": median.high,
             "std": part[column].std(ddof=1),
             "average_rank": rank.value, "rank_low": rank.low, "rank_high": rank.high,
-            "win_rate": np.nan if method == reference else
-            float(((difference > 0).sum() + 0.5 * (difference == 0).sum()) / len(difference)),
+            "win_rate": wins.loc[method, reference] if reference in wins else np.nan,
             "generator_seconds": seconds["synthetic_seconds"].median() if has_generator else np.nan,
             "cpu_hours": seconds.sum(axis=1, min_count=1).sum() / 3600,
             "n_tasks": len(part), "n_datasets": median.n_datasets,
@@ -92,8 +88,7 @@ def paired_difference(runs: pd.DataFrame, method: str, reference: str, column: s
     if missing:
         raise ValueError(f"No runs of method(s) {missing}; methods: {sorted(set(runs['method']))}.")
     keys = list(dict.fromkeys([*TASK_KEYS, *by]))
-    pairs = runs[runs["method"].isin([method, reference])].pivot(index=keys, columns="method",
-                                                                   values=column).dropna()
+    pairs = task_matrix(runs[runs["method"].isin([method, reference])], column, keys)
     pairs = (pairs[method] - pairs[reference]).rename("difference").reset_index()
     reduce = np.mean if statistic == "mean" else np.median
     rows = []
