@@ -158,17 +158,27 @@ def score_distributions(runs: pd.DataFrame, column: str, ax=None, reference: flo
     return ax
 
 
+def _annotated_image(ax, values: np.ndarray, vmin: float, vmax: float, fmt: str, fontsize: float,
+                     aspect: str = "equal"):
+    """``values`` on the diverging RdBu scale from ``vmin`` to ``vmax``, every finite cell annotated
+    with ``fmt``, in white where the colour is dark (beyond 60 % of the way from the centre to an
+    end). Returns the image (for a colorbar)."""
+    image = ax.imshow(values, cmap="RdBu", vmin=vmin, vmax=vmax, aspect=aspect)
+    ax.grid(False)
+    centre, half = (vmin + vmax) / 2, (vmax - vmin) / 2
+    for (i, j), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=fontsize,
+                    color="white" if abs(value - centre) > 0.6 * half else "black")
+    return image
+
+
 def win_rate_heatmap(table: pd.DataFrame, ax=None):
     """Heatmap of a pairwise win-rate table (row beats column), values annotated, in [0, 1]."""
     ax = _axis(ax, figsize=(min(WIDTH, 1.1 * len(table) + 4), min(WIDTH, 0.8 * len(table) + 2)))
-    image = ax.imshow(table.to_numpy(dtype=float), vmin=0, vmax=1, cmap="RdBu")
+    image = _annotated_image(ax, table.to_numpy(dtype=float), 0, 1, "{:.2f}", fontsize=11)
     ax.set_xticks(range(len(table.columns)), [name(m) for m in table.columns], rotation=30, ha="right")
     ax.set_yticks(range(len(table.index)), [name(m) for m in table.index])
-    ax.grid(False)
-    for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
-        if np.isfinite(value):
-            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=11,
-                    color="white" if abs(value - 0.5) > 0.3 else "black")
     ax.set_xlabel("loses to row")
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="win rate of row")
     return ax
@@ -182,15 +192,10 @@ def dataset_heatmap(matrix: pd.DataFrame, ax=None, label: str = "median normalis
     finite = np.abs(values[np.isfinite(values)])
     limit = float(np.percentile(finite, 95)) if finite.size and finite.max() > 0 else 1.0
     ax = _axis(ax, figsize=(WIDTH, 0.55 * len(matrix) + 2.8))
-    image = ax.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+    image = _annotated_image(ax, values, -limit, limit, "{:.1f}", fontsize=7, aspect="auto")
     ax.set_yticks(range(len(matrix.index)), [name(m) for m in matrix.index])
     ax.set_xticks(range(len(matrix.columns)), matrix.columns, rotation=60, ha="right",
                   rotation_mode="anchor", fontsize=9)
-    ax.grid(False)
-    for (i, j), value in np.ndenumerate(values):
-        if np.isfinite(value):
-            ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=7,
-                    color="white" if abs(value) > 0.6 * limit else "black")
     ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label=label)
     return ax
 
@@ -325,14 +330,9 @@ def sensitivity_heatmaps(cells: pd.DataFrame, value: str = "mean", label: str = 
     fig, axes = plt.subplots(1, len(regimes), figsize=(WIDTH, 3.6), squeeze=False, sharey=True)
     for ax, regime in zip(axes[0], regimes):
         grid = grids[regime]
-        image = ax.imshow(grid.to_numpy(dtype=float), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+        image = _annotated_image(ax, grid.to_numpy(dtype=float), -limit, limit, fmt, fontsize=9, aspect="auto")
         ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
         ax.set_yticks(range(len(grid.index)), [f"{r:g}" for r in grid.index])
-        ax.grid(False)
-        for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
-            if np.isfinite(v):
-                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9,
-                        color="white" if abs(v) > 0.6 * limit else "black")
         ax.set_title(regime.replace(" steps, ", " steps\n"), fontsize=10)
         ax.set_xlabel("n_train")
     axes[0, 0].set_ylabel("synthetic rows per real row")
