@@ -4,7 +4,8 @@ For each dataset (default: every mirror dataset with at most ``--max-features`` 
 generators are fitted on the ``make_split(y, fold=0, n_train=512, val_fraction=0, seed=0)``
 training rows and sample ``--n-samples`` rows; the test rows are the real holdout. Printed: one
 table per measure (C2ST ROC-AUC, mean marginal distance, dependence distance, TSTR ratio,
-fit+sample wall seconds and CPU seconds), per-stage seconds of ``causalmix``, and with
+share of synthetic rows keeping the real table's exact identities, fit+sample wall seconds and
+CPU seconds), per-stage seconds of ``causalmix``, and with
 ``--structure`` the skeleton F1 / orientation accuracy of CausalMix's most probable DAG on random
 linear-Gaussian SCMs. ``--naive`` adds the naive pipeline (one PC run, then
 ``gcm.auto.assign_causal_mechanisms`` GOOD, fit, draw) as generator ``naive``.
@@ -155,6 +156,7 @@ def fidelity_benchmark(generators: list[str], datasets: list[str], args) -> dict
             rows.append({
                 "dataset": dataset_name, "generator": generator,
                 **fidelity.fidelity_summary(X_syn, y_syn, X, y, X_test, y_test),
+                "identities": fidelity.identities_kept(X_test, X_syn),
                 "seconds": wall_end - wall, "cpu_seconds": cpu_end - cpu,
             })
             if hasattr(augmenter, "timings_"):
@@ -165,9 +167,11 @@ def fidelity_benchmark(generators: list[str], datasets: list[str], args) -> dict
                           ("marginal", "mean per-column marginal distance (KS / TV; 0 = identical)"),
                           ("dependence", "pairwise dependence distance (0 = identical)"),
                           ("tstr_ratio", "TSTR ROC-AUC / train-on-real ROC-AUC (gradient boosting)"),
+                          ("identities", "share of synthetic rows keeping the real rows' exact identities "
+                                         "(tables without any left out)"),
                           ("seconds", f"fit + sample {args.n_samples} rows, wall seconds"),
                           ("cpu_seconds", f"fit + sample {args.n_samples} rows, CPU seconds of this process")]:
-        wide = table.pivot(index="dataset", columns="generator", values=measure)[generators]
+        wide = table.pivot(index="dataset", columns="generator", values=measure)[generators].dropna(how="all")
         print(f"\n## {measure}: {note}")
         print(wide.round(3).to_string())
         print("median " + "  ".join(f"{g}={wide[g].median():.3f}" for g in generators))

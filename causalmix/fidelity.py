@@ -9,6 +9,9 @@
   pairs, the correlation ratio of ranks for mixed pairs; label included).
 - ``tstr``: train-on-synthetic / test-on-real ROC-AUC of a gradient-boosting classifier, next to
   train-on-real, and their ratio.
+- ``identities_kept``: the share of synthetic rows that keep the exact identities of the real
+  table (a total = the sum of its parts, a ratio of two columns), which the classifier of the
+  two-sample test rarely sees.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
+from causalmix.augment import functional
 from causalmix.columns import is_drawn_as_levels
 from causalmix.columns import with_missing_level
 from causalmix.metrics.scores import roc_auc
@@ -171,6 +175,40 @@ def _correlation_ratio(codes: np.ndarray, numbers: np.ndarray) -> float:
     sums = np.bincount(codes, weights=centred)
     between = float(np.sum(sums[counts > 0] ** 2 / counts[counts > 0]))
     return float(np.sqrt(between / total))
+
+
+def identities_kept(real_X: pd.DataFrame, synthetic_X: pd.DataFrame, tolerance: float = 1e-3) -> float:
+    """Mean over the real table's identities of the share of synthetic rows that keep them; NaN
+    when ``real_X`` has none.
+
+    The identities are the functional dependencies that
+    :func:`causalmix.augment.functional.find_dependencies` finds on ``real_X`` at ``tolerance``
+    (sums, differences, weighted totals, ratios, products). A synthetic row keeps one when its
+    derived value differs from what its inputs give (in the dependency's linear or log space) by
+    no more than the largest difference among the real rows: as exactly as every real row does.
+    """
+    _check_same_columns(real_X, synthetic_X)
+    dependencies = functional.find_dependencies(real_X, tolerance)
+    if not dependencies:
+        return float("nan")
+    shares = []
+    for target, dependency in dependencies.items():
+        real = _identity_residual(dependency, real_X, target)
+        synthetic = _identity_residual(dependency, synthetic_X, target)
+        bound = max(float(np.nanmax(real)), 1e-9 * float(np.nanstd(real_X[target].to_numpy(dtype=float))))
+        shares.append(float(np.mean(np.nan_to_num(synthetic, nan=np.inf) <= bound)))
+    return float(np.mean(shares))
+
+
+def _identity_residual(dependency: functional.Dependency, frame: pd.DataFrame, target) -> np.ndarray:
+    """|derived value - value from its inputs| per row (n,), in the dependency's space (NaN where
+    a log-space value is not positive)."""
+    observed = frame[target].to_numpy(dtype=float)
+    computed = functional.evaluate(dependency, frame)
+    if dependency.log:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            observed, computed = np.log(np.where(observed > 0, observed, np.nan)), np.log(computed)
+    return np.abs(observed - computed)
 
 
 def fidelity_summary(synthetic_X: pd.DataFrame, synthetic_y: pd.Series, train_X: pd.DataFrame,

@@ -78,3 +78,29 @@ def test_mismatched_inputs_raise_clear_errors():
         fidelity.c2st_auc(*real, X_other, real[1])
     with pytest.raises(ValueError, match="rows"):
         fidelity.marginal_distances(*real, real[0], real[1].iloc[:10])
+
+
+def _parts_table(n: int, seed: int) -> pd.DataFrame:
+    """A table with two identities: total = a + b + c, and ratio = a / b."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"a": rng.gamma(3, 10, n), "b": rng.gamma(5, 4, n), "c": rng.normal(0, 1, n)})
+    return frame.assign(total=frame["a"] + frame["b"] + frame["c"], ratio=frame["a"] / frame["b"])
+
+
+def test_identities_kept_is_one_for_rows_keeping_them_and_falls_with_each_broken_one():
+    real, synthetic = _parts_table(400, 0), _parts_table(300, 1)
+    assert fidelity.identities_kept(real, synthetic) == 1.0
+    noisy_total = synthetic.assign(total=synthetic["total"] + np.random.default_rng(2).normal(0, 1, 300))
+    assert fidelity.identities_kept(real, noisy_total) == pytest.approx(0.5, abs=0.01)
+    half_broken = synthetic.copy()
+    half_broken.loc[:149, "ratio"] *= 1.5
+    half_broken.loc[:149, "total"] = -half_broken.loc[:149, "total"]
+    assert fidelity.identities_kept(real, half_broken) == pytest.approx(0.5)
+
+
+def test_identities_kept_is_nan_without_identities_and_checks_columns():
+    rng = np.random.default_rng(0)
+    independent = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    assert np.isnan(fidelity.identities_kept(independent, independent))
+    with pytest.raises(ValueError, match="column"):
+        fidelity.identities_kept(_parts_table(100, 0), _parts_table(100, 0).drop(columns="ratio"))
