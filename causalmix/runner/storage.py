@@ -213,14 +213,22 @@ def quarantine_damaged(out_dir: Path, run_ids) -> list[str]:
             if record is not None and _has_curve(record):
                 read_curve(out_dir, run_id)
         except DamagedRecord as error:
-            target = out_dir / RECORDS / DAMAGED
-            target.mkdir(parents=True, exist_ok=True)
-            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-            for path in (out_dir / RECORDS / f"{run_id}.json", _curve_path(out_dir, run_id)):
-                if path.exists():
-                    os.replace(path, target / f"{path.name}.{stamp}")
+            target = _move_aside(out_dir, [out_dir / RECORDS / f"{run_id}.json",
+                                           _curve_path(out_dir, run_id)])
             messages.append(f"{error}; moved to {target}/ and the run is redone")
     return messages
+
+
+def _move_aside(out_dir: Path, paths) -> Path:
+    """Move those of ``paths`` that exist to ``records/damaged/``, their names suffixed with the UTC
+    time (a file damaged again later does not overwrite the earlier one); returns that folder."""
+    target = Path(out_dir) / RECORDS / DAMAGED
+    target.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    for path in paths:
+        if path.exists():
+            os.replace(path, target / f"{path.name}.{stamp}")
+    return target
 
 
 def completed_run_ids(out_dir: Path, run_ids) -> set[str]:
