@@ -23,7 +23,8 @@ RUNS_FILE, CURVES_FILE, MANIFEST_FILE = "runs.parquet", "curves.parquet", "manif
 @dataclass(frozen=True)
 class Results:
     """``runs``: one row per run; ``curves``: one row per evaluation step of each fine-tuning run;
-    ``manifest``: resolved config, versions, git commit and counts; ``path``: the folder."""
+    ``manifest``: resolved config, versions, git commit, counts, and the sittings that ran the grid
+    with its wall time (``sittings``, ``wall_seconds``); ``path``: the folder."""
 
     path: Path
     runs: pd.DataFrame

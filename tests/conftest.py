@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from pathlib import Path
@@ -55,3 +56,14 @@ def broken_dataset(data_dir: Path, name: str = "broken") -> Path:
     frame.to_parquet(folder / "data.parquet", index=False)
     (folder / "meta.json").write_text(json.dumps({"name": name, "target": "label", "categorical_features": []}))
     return data_dir
+
+
+def sittings(out: Path) -> list[dict]:
+    """The sittings recorded in the experiment folder ``out``."""
+    return json.loads((out / "sittings.json").read_text())
+
+
+def wall_seconds(sitting: dict) -> float:
+    """Seconds from a sitting's start to its end."""
+    start, end = (datetime.datetime.fromisoformat(sitting[key]) for key in ("started_utc", "ended_utc"))
+    return (end - start).total_seconds()

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from causalmix.environment import git_state
 from causalmix.runner import ConfigError, add_run_parser, expand, load_config, run_experiment
 from causalmix.runner.grid import group_runs
-from conftest import broken_dataset
+from conftest import broken_dataset, sittings, wall_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = {"name": "t", "datasets": ["wine"], "methods": ["zero_shot"]}
@@ -198,6 +199,26 @@ def test_failing_run_is_recorded_and_the_grid_continues(tmp_path):
     # A rerun skips the completed run and retries the failed one.
     again = run_experiment(cfg, out, progress=False)
     assert (again.n_skipped, again.n_ok, len(again.failures)) == (1, 0, 1)
+    # The retried run's new record counts as done in the second sitting.
+    assert [(s["runs_pending"], s["runs_done"], s["outcome"]) for s in sittings(out)] == \
+        [(2, 2, "finished"), (1, 1, "finished")]
+
+
+def test_a_grid_run_in_one_sitting_records_it_and_its_wall_time(tmp_path):
+    cfg = config(folds=[0, 1], n_train=[40])
+    run_experiment(cfg, tmp_path, progress=False)
+    (sitting,) = sittings(tmp_path)
+    assert (sitting["outcome"], sitting["runs_pending"], sitting["runs_done"]) == ("finished", 2, 2)
+    assert (sitting["executor"], sitting["workers"]) == ("local", 1)
+    git = git_state()
+    assert (sitting["git_commit"], sitting["git_dirty"]) == (git["commit"], git["dirty"])
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["sittings"] == [sitting] and "sittings_unmeasured" not in manifest
+    assert isinstance(manifest["wall_seconds"], float) and manifest["wall_seconds"] == wall_seconds(sitting)
+    assert manifest["started_utc"] == sitting["started_utc"] <= sitting["ended_utc"] <= manifest["finished_utc"]
+    # Rerunning the complete grid runs nothing: no sitting.
+    run_experiment(cfg, tmp_path, progress=False)
+    assert sittings(tmp_path) == [sitting]
 
 
 def test_cli_exit_codes_and_messages(tmp_path, capsys):

@@ -18,6 +18,7 @@ import yaml
 from causalmix import results
 from causalmix.runner import load_config, run_experiment
 from causalmix.runner.storage import TIMING_COLUMNS
+from conftest import sittings, wall_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 GRID = {
@@ -94,6 +95,11 @@ def test_resume_after_the_process_is_killed(reference, tmp_path):
     assert runs["run_id"].is_unique and len(runs) == N_RUNS
     for ours, theirs in zip((runs, curves), numbers(reference)):
         pd.testing.assert_frame_equal(ours, theirs)
+    # The killed sitting has no end: the manifest counts it as unmeasured, its wall time unknown.
+    killed, resumed = sittings(out)
+    assert (killed["ended_utc"], killed["outcome"], killed["runs_done"]) == (None, None, None)
+    manifest = results.load(out).manifest
+    assert manifest["sittings_unmeasured"] == 1 and manifest["wall_seconds"] == wall_seconds(resumed)
 
 
 @pytest.mark.parametrize("executor", ["dask", "local"])

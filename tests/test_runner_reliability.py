@@ -1,6 +1,6 @@
 """Reliability of the runner: one writer per folder, signals stop every process it started,
 orphaned workers exit, damaged records are redone, tables and manifest agree with the records,
-and results are group-readable. Real processes, real files, tiny grids on built-in datasets."""
+sittings are recorded whichever way they end, and results are group-readable. Real processes, real files, tiny grids on built-in datasets."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import yaml
 
 from causalmix.runner import load_config, run_experiment
 from causalmix.runner.lock import LOCK_FILE, LockedError, experiment_lock
+from conftest import sittings, wall_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 ZERO_SHOT = {"name": "rel", "datasets": ["iris"], "folds": [0, 1], "n_train": [30], "methods": ["zero_shot"]}
@@ -28,6 +29,9 @@ TINY_FT = {"name": "relft", "datasets": ["wine"], "folds": [0], "n_train": [40],
 # Enough runs to keep two workers busy for a while after the first records appear.
 LONG = {"name": "long", "datasets": ["breast_cancer", "wine"], "folds": [0, 1, 2, 3, 4], "seeds": [0, 1, 2],
         "n_train": [48], "finetune": {"max_steps": 2, "eval_every": 1}, "methods": ["zero_shot", "finetune"]}
+# Zero-shot only: still running after the first records, and quick to complete in a second sitting.
+SHORT = {"name": "short", "datasets": ["breast_cancer", "wine"], "folds": list(range(10)), "seeds": [0, 1, 2],
+         "n_train": [48], "methods": ["zero_shot"]}
 
 
 def manifest(out: Path) -> dict:
@@ -149,6 +153,7 @@ def test_crash_between_the_last_record_and_the_tables_is_repaired(tmp_path):
     rebuilt = manifest(tmp_path)
     assert (rebuilt["n_runs"], rebuilt["n_ok"], rebuilt["n_failed"]) == (2, 2, 0) and "finished_utc" in rebuilt
     assert rebuilt["started_utc"] == finished["started_utc"]  # the provenance of the runs is kept
+    assert rebuilt["sittings"] == finished["sittings"] == sittings(tmp_path)  # a rebuild is no sitting
     assert len(pd.read_parquet(tmp_path / "runs.parquet")) == 2
     assert not list(tmp_path.rglob("*.tmp"))
 
@@ -194,6 +199,49 @@ def test_damaged_records_are_named_moved_aside_and_redone(tmp_path):
     loaded_runs = pd.read_parquet(tmp_path / "runs.parquet")
     assert (loaded_runs["status"] == "ok").all() and len(loaded_runs) == 2
     assert set(pd.read_parquet(tmp_path / "curves.parquet")["method"]) == {"finetune"}
+
+
+# --- sittings: one entry each, whichever way it ends -------------------------------------------------
+
+@pytest.mark.parametrize("damage", ['[{"started_utc": "2026-', '{"started_utc": "x"}',
+                                    '[{"started_utc": "yesterday", "ended_utc": null}]'])
+def test_a_damaged_sittings_file_is_moved_aside_and_the_grid_completes(tmp_path, damage):
+    (tmp_path / "sittings.json").write_text(damage)
+    with pytest.warns(UserWarning, match=f"{tmp_path / 'sittings.json'}: unreadable sittings"):
+        summary = run_experiment(load_config(ZERO_SHOT), tmp_path, progress=False)
+    assert (summary.n_ok, summary.failures) == (2, [])
+    (aside,) = (tmp_path / "records" / "damaged").iterdir()
+    assert aside.name.startswith("sittings.json.") and aside.read_text() == damage
+    (sitting,) = sittings(tmp_path)
+    assert sitting["outcome"] == "finished" and manifest(tmp_path)["sittings"] == [sitting]
+
+
+@pytest.mark.slow
+def test_a_grid_stopped_by_sigterm_and_resumed_records_both_sittings(tmp_path):
+    process, out = start_run(tmp_path, SHORT, "--workers", "2")
+    try:
+        assert wait_until(lambda: len(list(out.glob("records/*.json"))) >= 2, 240), process.communicate()
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signal.SIGTERM
+    n_runs, recorded = 2 * 10 * 3, len(list(out.glob("records/*.json")))
+    assert recorded < n_runs, "the grid should have been stopped midway"
+    (stopped,) = sittings(out)
+    assert (stopped["outcome"], stopped["runs_pending"], stopped["runs_done"]) == ("interrupted", n_runs, recorded)
+    assert stopped["ended_utc"] is not None and (stopped["executor"], stopped["workers"]) == ("local", 2)
+    assert "finished_utc" not in manifest(out)
+
+    run_experiment(load_config(tmp_path / "grid.yaml"), out, progress=False)
+    first, second = sittings(out)
+    assert first == stopped
+    assert (second["outcome"], second["runs_pending"], second["runs_done"]) == \
+        ("finished", n_runs - recorded, n_runs - recorded)
+    finished = manifest(out)
+    assert finished["sittings"] == [first, second] and "sittings_unmeasured" not in finished
+    assert finished["wall_seconds"] == wall_seconds(first) + wall_seconds(second)
 
 
 # --- signals stop everything; orphans exit ------------------------------------------------------

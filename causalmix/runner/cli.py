@@ -14,7 +14,7 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     run = subparsers.add_parser(
         "run", help="run an experiment grid (resumable)",
         description="Run every incomplete run of an experiment config; results go to "
-                    "results/<name>/ (runs.parquet, curves.parquet, manifest.json).")
+                    "results/<name>/ (runs.parquet, curves.parquet, manifest.json, sittings.json).")
     run.add_argument("config", help="experiment YAML, e.g. configs/default.yaml")
     run.add_argument("--executor", choices=EXECUTORS, default=None,
                      help="local process pool (default) or Dask distributed")

@@ -4,7 +4,9 @@ Guarantees (README, "Reliability"): one process per experiment folder (:mod:`cau
 SIGTERM and SIGINT stop the workers and the cluster before the process exits
 (:func:`stop_on_signals`); temporary files of interrupted writes are removed and damaged records
 moved aside and redone before the grid starts; the tables and the manifest are rebuilt whenever
-they do not describe the records of the current grid (:func:`_manifest_is_current`).
+they do not describe the records of the current grid (:func:`_manifest_is_current`). Every sitting
+(a run of the grid that has runs to do, until it finishes or is stopped) is recorded in
+``sittings.json`` (:func:`_sitting`), so that the finished manifest states the grid's wall time.
 """
 
 from __future__ import annotations
@@ -120,6 +122,51 @@ def stop_on_signals():
             signal.signal(signum, handler)
 
 
+def _now_utc() -> str:
+    """Now, as the manifest and the sittings write times: UTC, ISO 8601, to the second."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+@contextlib.contextmanager
+def _sitting(out_dir: Path, pending: list[RunSpec], started_utc: str, git: dict, executor: str,
+             workers: int):
+    """Record this sitting in ``sittings.json`` for the block: appended before it, its end, the
+    records written meanwhile and its outcome when it ends ("interrupted" when by an exception,
+    which propagates unchanged). Yields the list of sittings, this one last."""
+    path = out_dir / storage.SITTINGS_FILE
+    sittings = storage.read_sittings(out_dir)
+    sitting = {"started_utc": started_utc, "ended_utc": None, "git_commit": git["commit"],
+               "git_dirty": git["dirty"], "workers": workers, "executor": executor,
+               "runs_pending": len(pending), "runs_done": None, "outcome": None}
+    sittings.append(sitting)
+    storage.write_json(path, sittings)
+    run_ids = [run.run_id for run in pending]
+    # Counted on disk, after the executor stopped its workers: a worker may have written records
+    # whose results the main process never received.
+    before = storage.record_versions(out_dir, run_ids)
+    outcome = "interrupted"
+    try:
+        yield sittings
+        outcome = "finished"
+    finally:
+        after = storage.record_versions(out_dir, run_ids)
+        sitting.update(ended_utc=_now_utc(), outcome=outcome,
+                       runs_done=sum(after[r] is not None and after[r] != before[r] for r in run_ids))
+        storage.write_json(path, sittings)
+
+
+def _with_sittings(manifest: dict, sittings: list[dict]) -> dict:
+    """``manifest`` with ``sittings`` and the grid's wall time: the sum of the sittings' wall
+    seconds, and how many sittings have no end (killed outright) when there are any."""
+    seconds = [storage.sitting_seconds(sitting) for sitting in sittings]
+    # A rebuilt manifest carries the stored one's count, which these sittings may not confirm.
+    manifest = {k: v for k, v in manifest.items() if k != "sittings_unmeasured"}
+    manifest.update(sittings=sittings, wall_seconds=float(sum(s for s in seconds if s is not None)))
+    if None in seconds:
+        manifest["sittings_unmeasured"] = seconds.count(None)
+    return manifest
+
+
 def _status_counts(statuses) -> dict:
     """The manifest's counts of run ``statuses``."""
     counts = collections.Counter(statuses)
@@ -182,20 +229,22 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path | None = None, 
 
 def _run_locked(config: ExperimentConfig, out_dir: Path, executor: str, workers: int,
                 scheduler: str | None, progress: bool) -> Summary:
+    started_utc = _now_utc()
     runs = expand(config)
     run_ids = [run.run_id for run in runs]
     storage.remove_temporary_files(out_dir)
     damaged = storage.quarantine_damaged(out_dir, run_ids)
     done = storage.completed_run_ids(out_dir, run_ids)
     pending = [run for run in runs if run.run_id not in done]
+    git = git_state()
     manifest = {
         "experiment": config.name, "config": config.to_dict(),
         "model_fingerprint": model_fingerprint(config.model),
         "generators": generator_settings(config),
-        "git": git_state(), "python": sys.version.split()[0], "platform": platform.platform(),
+        "git": git, "python": sys.version.split()[0], "platform": platform.platform(),
         "packages": _versions(),
         "executor": {"name": executor, "workers": workers, "scheduler": scheduler},
-        "started_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "started_utc": started_utc,
         "n_runs": len(runs),
     }
     stored = _read_manifest(out_dir)
@@ -205,14 +254,32 @@ def _run_locked(config: ExperimentConfig, out_dir: Path, executor: str, workers:
     if not pending and stored and stored.get("experiment") == config.name:
         # Every run is recorded but the tables or the manifest are stale (a crash after the last
         # record, or a grid changed back): rebuild them, keeping the stored run-time provenance.
-        manifest = {**stored, "config": config.to_dict(), "n_runs": len(runs),
-                    "rebuilt_utc": manifest["started_utc"]}
+        manifest = {**stored, "config": config.to_dict(), "n_runs": len(runs), "rebuilt_utc": started_utc}
     # Until the tables are written, the manifest on disk says the grid is unfinished.
     storage.write_json(out_dir / MANIFEST_FILE, {k: v for k, v in manifest.items() if k != "finished_utc"})
+    # A rebuild runs nothing, so it is no sitting: it only reads the recorded ones.
+    sitting = (_sitting(out_dir, pending, started_utc, git, executor, workers) if pending
+               else contextlib.nullcontext(storage.read_sittings(out_dir)))
+    with sitting as sittings:
+        n_ok, failures, not_applicable = _run_pending(config.name, pending, out_dir, executor, workers,
+                                                      scheduler, progress)
+        runs_table, _ = storage.consolidate(out_dir, run_ids)
+    manifest.update(finished_utc=_now_utc(),
+                    **_status_counts(runs_table["status"] if len(runs_table) else []))
+    if sittings:  # else (a folder from before sittings were recorded) a rebuild keeps the stored ones
+        manifest = _with_sittings(manifest, sittings)
+    storage.write_json(out_dir / MANIFEST_FILE, manifest)
+    return Summary(out_dir, len(runs), len(done), n_ok, failures, not_applicable, damaged)
+
+
+def _run_pending(name: str, pending: list[RunSpec], out_dir: Path, executor: str, workers: int,
+                 scheduler: str | None, progress: bool) -> tuple[int, list[dict], list[dict]]:
+    """Execute the ``pending`` runs; returns how many succeeded, the failed records and those
+    whose split does not apply."""
     failures, not_applicable, n_ok = [], [], 0
     task = functools.partial(run_group, out_dir=str(out_dir))
     with make_executor(executor, workers, scheduler) as pool, \
-            tqdm(total=len(pending), desc=config.name, unit="run", disable=not progress) as bar:
+            tqdm(total=len(pending), desc=name, unit="run", disable=not progress) as bar:
         for group, records, error in pool.imap(task, group_runs(pending)):
             if error is not None:
                 records = [_failure_record(run, error, out_dir) for run in group.runs]
@@ -225,8 +292,4 @@ def _run_locked(config: ExperimentConfig, out_dir: Path, executor: str, workers:
                     failures.append(record)
             bar.update(len(records))
             bar.set_postfix(failed=len(failures))
-    runs_table, _ = storage.consolidate(out_dir, run_ids)
-    manifest.update(finished_utc=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                    **_status_counts(runs_table["status"] if len(runs_table) else []))
-    storage.write_json(out_dir / MANIFEST_FILE, manifest)
-    return Summary(out_dir, len(runs), len(done), n_ok, failures, not_applicable, damaged)
+    return n_ok, failures, not_applicable

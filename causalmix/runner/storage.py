@@ -2,7 +2,10 @@
 
 Layout of ``results/<experiment>/``::
 
-    manifest.json                 resolved config, package version, git commit, environment, counts
+    manifest.json                 resolved config, package version, git commit, environment, counts,
+                                  sittings and wall time (once the grid is finished)
+    sittings.json                 one entry per sitting (a run of the grid that had runs to do):
+                                  start, end, git commit, executor, runs pending and done, outcome
     runs.parquet                  one row per run of the grid (schema below)
     curves.parquet                one row per evaluation step of every fine-tuning run
     records/<run_id>.json         the run's row, written when the run ends (ok or error)
@@ -16,9 +19,10 @@ the default permissions of the umask (group-readable on a shared filesystem), ne
 Temporary files an interrupted write left behind are removed when the grid is next run, and a
 damaged record (unreadable JSON, or an unreadable curve of a fine-tuning run) is moved to
 ``records/damaged/`` and its run redone (:func:`quarantine_damaged`); an unreadable synthetic
-cache file is deleted and its sample made afresh. A run is complete when its
-record exists with ``status`` "ok" or "skipped"; rerunning skips complete runs and retries failed
-ones. ``runs.parquet`` and ``curves.parquet`` are rebuilt from the records of the current grid at
+cache file is deleted and its sample made afresh; an unreadable ``sittings.json`` is moved to
+``records/damaged/`` too (with a warning naming it) and a new list started (:func:`read_sittings`).
+A run is complete when its record exists with ``status`` "ok" or "skipped"; rerunning skips
+complete runs and retries failed ones. ``runs.parquet`` and ``curves.parquet`` are rebuilt from the records of the current grid at
 the end of every run of the grid, in grid order.
 
 ``runs.parquet`` columns:
@@ -70,6 +74,7 @@ test_log_loss, elapsed_s`` (test columns scored for analysis only, on at most th
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import secrets
@@ -82,6 +87,7 @@ import pandas as pd
 from causalmix.results import CURVES_FILE, RUNS_FILE
 
 RECORDS, SYNTHETIC, DAMAGED = "records", "synthetic", "damaged"
+SITTINGS_FILE = "sittings.json"
 TMP_SUFFIX = ".tmp"
 CURVE_KEYS = ["run_id", "dataset", "fold", "n_train", "seed", "method"]
 INT_COLUMNS = ["best_step", "n_train_rows", "n_val_rows", "n_test_rows", "n_synthetic_rows",
@@ -147,7 +153,7 @@ def remove_temporary_files(out_dir: Path) -> list[Path]:
     return stale
 
 
-def write_json(path: Path, payload: dict) -> None:
+def write_json(path: Path, payload: dict | list) -> None:
     _atomic_write(Path(path), lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=1, default=str)))
 
 
@@ -213,14 +219,66 @@ def quarantine_damaged(out_dir: Path, run_ids) -> list[str]:
             if record is not None and _has_curve(record):
                 read_curve(out_dir, run_id)
         except DamagedRecord as error:
-            target = out_dir / RECORDS / DAMAGED
-            target.mkdir(parents=True, exist_ok=True)
-            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-            for path in (out_dir / RECORDS / f"{run_id}.json", _curve_path(out_dir, run_id)):
-                if path.exists():
-                    os.replace(path, target / f"{path.name}.{stamp}")
+            target = _move_aside(out_dir, [out_dir / RECORDS / f"{run_id}.json",
+                                           _curve_path(out_dir, run_id)])
             messages.append(f"{error}; moved to {target}/ and the run is redone")
     return messages
+
+
+def _move_aside(out_dir: Path, paths) -> Path:
+    """Move those of ``paths`` that exist to ``records/damaged/``, their names suffixed with the UTC
+    time (a file damaged again later does not overwrite the earlier one); returns that folder."""
+    target = Path(out_dir) / RECORDS / DAMAGED
+    target.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    for path in paths:
+        if path.exists():
+            os.replace(path, target / f"{path.name}.{stamp}")
+    return target
+
+
+def record_versions(out_dir: Path, run_ids) -> dict[str, tuple[int, int] | None]:
+    """Per run of ``run_ids``, the inode and modification time of its record (None without one).
+    Every write renames a new file into place, so a record written later has another version."""
+    versions = {}
+    for run_id in run_ids:
+        try:
+            info = (Path(out_dir) / RECORDS / f"{run_id}.json").stat()
+        except OSError:
+            versions[run_id] = None
+        else:
+            versions[run_id] = (info.st_ino, info.st_mtime_ns)
+    return versions
+
+
+def sitting_seconds(sitting: dict) -> float | None:
+    """Wall seconds of a sitting of ``sittings.json``; None when it has no end (it is running, or
+    its process was killed outright). Raises ValueError, TypeError or KeyError for a malformed one."""
+    start = datetime.datetime.fromisoformat(sitting["started_utc"])
+    end = sitting["ended_utc"]
+    return None if end is None else (datetime.datetime.fromisoformat(end) - start).total_seconds()
+
+
+def read_sittings(out_dir: Path) -> list[dict]:
+    """The sittings recorded in ``out_dir`` ([] without any). A file that is not a list of sittings
+    is moved to ``records/damaged/`` with a warning naming it, and [] returned: losing the earlier
+    wall time must not stop a grid. Call it only while holding the folder's lock."""
+    path = Path(out_dir) / SITTINGS_FILE
+    if not path.is_file():
+        return []
+    try:
+        sittings = json.loads(path.read_text())
+        if not isinstance(sittings, list):
+            raise ValueError(f"a JSON {type(sittings).__name__}, not a list")
+        for sitting in sittings:
+            sitting_seconds(sitting)
+    except (ValueError, TypeError, KeyError, OSError) as error:  # JSONDecodeError, a bad entry, I/O
+        target = _move_aside(out_dir, [path])
+        warnings.warn(f"{path}: unreadable sittings ({type(error).__name__}: {error}); moved to "
+                      f"{target}/, a new list starts (the earlier sittings' wall time is not counted).",
+                      stacklevel=2)
+        return []
+    return sittings
 
 
 def completed_run_ids(out_dir: Path, run_ids) -> set[str]:
