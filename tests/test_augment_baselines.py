@@ -212,10 +212,28 @@ def test_tabebm_surrogate_negatives_are_mirrored_hypercube_corners(columns, n_ne
         assert {tuple(-row) for row in negatives} == {tuple(row) for row in negatives}
 
 
-def test_tabebm_rejects_tables_wider_than_the_model():
-    X, y = load_table("wine", None, 30)
-    with pytest.raises(ValueError, match="at most 5"):
-        TabEBMAugmenter(model=StandinTFM(max_features=5)).fit(X, y)
+def test_tabebm_on_a_table_wider_than_the_model_moves_a_subset_and_keeps_the_rest_of_real_rows():
+    X, y = load_table("wine", None, 60)
+    torch.manual_seed(0)
+    narrow = StandinTFM(width=16, n_layers=1, n_heads=2, mlp_width=32, max_features=5).eval()
+    with pytest.warns(UserWarning, match="limit of 5: SGLD moves a random subset of 5"):
+        augmenter = TabEBMAugmenter(model=narrow, sgld_steps=3, sgld_noise_std=0.1,
+                                    starting_point_noise_std=0.0, random_state=0).fit(X, y)
+    moved = augmenter.sgld_features_
+    kept = [c for c in X.columns if c not in moved]
+    assert len(moved) == 5 and set(moved) < set(X.columns)
+    X_syn, y_syn = augmenter.sample(40, random_state=0)
+    assert list(X_syn.columns) == list(X.columns)
+    # every synthetic row's unmoved features are those of one real row of its class (up to the
+    # float32 round trip of the encoding), while the moved ones left the real rows
+    def nearest_real(columns):
+        real, synthetic = X[columns].to_numpy(float), X_syn[columns].to_numpy(float)
+        scale = real.std(axis=0)
+        same_class = y_syn.to_numpy()[:, None] == y.to_numpy()[None, :]
+        gaps = (np.abs(synthetic[:, None, :] - real[None, :, :]) / scale).max(axis=2)
+        return np.where(same_class, gaps, np.inf).min(axis=1)
+    assert nearest_real(kept).max() < 1e-3
+    assert nearest_real(moved).min() > 1e-2
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:

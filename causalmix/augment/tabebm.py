@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import torch
@@ -12,6 +14,7 @@ from tqdm import tqdm
 from causalmix.augment.base import Augmenter
 from causalmix.augment.schema import TableSchema
 from causalmix.models import TabularModel, load_model
+from causalmix.models.base import feature_subset
 
 #: Context label of a class's real rows and of its surrogate negatives (TabEBM's convention).
 REAL, NEGATIVE = 0, 1
@@ -41,7 +44,12 @@ class TabEBMAugmenter(Augmenter):
     codes seen in ``fit``.
 
     ``sample(n)`` draws every class in proportion to its frequency in ``fit`` (largest-remainder
-    rounding). Classes with more rows than the model's context limit keep a random subset.
+    rounding). Classes with more rows than the model's context limit keep a random subset. Tables
+    wider than the model's feature limit (TabEBM's energy needs every moved feature in the model's
+    input): SGLD moves a seeded random subset of that many features (``sgld_features_``, chosen as
+    the fine-tuned models choose theirs, with a warning), and the other features keep the values of
+    the real row each chain started from (plus the starting-point noise), so they stay consistent
+    with each other and with the class.
 
     Parameters
     ----------
@@ -83,9 +91,17 @@ class TabEBMAugmenter(Augmenter):
             if not np.isfinite(getattr(self, name)) or getattr(self, name) < 0:
                 raise ValueError(f"{name} must be a non-negative number, got {getattr(self, name)!r}.")
         model = load_model(self.model) if isinstance(self.model, str) else self.model
-        if X.shape[1] > model.limits.max_features:
-            raise ValueError(f"X has {X.shape[1]} features but the model takes at most "
-                             f"{model.limits.max_features}; TabEBM needs all of them in its input.")
+        encoded_columns = [*schema.numeric_columns, *schema.categorical_columns]  # the blocks' order
+        limit = model.limits.max_features
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # its warning does not say what happens to the others
+            moved = set(feature_subset(encoded_columns, limit, self.random_state))
+        if len(moved) < len(encoded_columns):
+            warnings.warn(f"{len(encoded_columns)} features exceed the model's limit of {limit}: SGLD moves a "
+                          f"random subset of {limit} (random_state={self.random_state}, sgld_features_); "
+                          "the others keep the values of the real row each chain starts from.", stacklevel=3)
+        self.sgld_features_ = [c for c in encoded_columns if c in moved]
+        self._moved_positions = np.array([i for i, c in enumerate(encoded_columns) if c in moved])
         blocks = []
         self.quantiles_ = self.code_scaler_ = None
         if schema.numeric_columns:
@@ -105,7 +121,7 @@ class TabEBMAugmenter(Augmenter):
         labels = y.to_numpy(dtype=object)
         self.contexts_ = {}
         for label in schema.classes:
-            negatives = self._surrogate_negatives(features.shape[1], rng)
+            negatives = self._surrogate_negatives(len(self._moved_positions), rng)
             rows = features[labels == label]
             room = model.limits.max_context_rows - len(negatives)
             if len(rows) > room:
@@ -145,15 +161,17 @@ class TabEBMAugmenter(Augmenter):
         return np.array(sorted(corners), dtype=np.float32)
 
     def _sgld(self, label, n_chains: int, rng: np.random.Generator, progress: tqdm) -> np.ndarray:
-        """(n_chains, d) SGLD samples from the energy of class ``label``."""
+        """(n_chains, d) SGLD samples from the energy of class ``label`` (the features SGLD does
+        not move keep their starting values)."""
         rows, negatives = self.contexts_[label]
+        moved = self._moved_positions
         device = next(self.model_.parameters()).device
-        x_context = torch.as_tensor(np.vstack([rows, negatives]), device=device)[None]
+        x_context = torch.as_tensor(np.vstack([rows[:, moved], negatives]), device=device)[None]
         y_context = torch.as_tensor([REAL] * len(rows) + [NEGATIVE] * len(negatives),
                                     dtype=torch.long, device=device)[None]
         start = rows[rng.integers(len(rows), size=n_chains)]
         start = start + self.starting_point_noise_std * rng.standard_normal(start.shape)
-        x = torch.as_tensor(start, dtype=torch.float32, device=device)
+        x = torch.as_tensor(start[:, moved], dtype=torch.float32, device=device)
         noise = torch.Generator(device=device).manual_seed(int(rng.integers(2**63)))
         was_training = self.model_.training
         self.model_.eval()
@@ -168,4 +186,6 @@ class TabEBMAugmenter(Augmenter):
                 progress.update()
         finally:
             self.model_.train(was_training)
-        return x.detach().cpu().numpy()
+        samples = start.astype(np.float32)
+        samples[:, moved] = x.detach().cpu().numpy()
+        return samples
