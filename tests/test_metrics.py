@@ -222,6 +222,24 @@ def test_hierarchical_resamples_draw_datasets_then_folds_and_keep_units_whole():
     assert len(counts) > 1 and max(counts) <= 6
 
 
+def test_hierarchical_resamples_of_uneven_datasets_draw_each_dataset_s_own_folds_uniformly():
+    # datasets with 1 to 5 folds, folds with 1 to 3 rows (e.g. seeds or skipped runs)
+    runs = pd.DataFrame([{"dataset": d, "fold": f} for d, n_folds in [("a", 1), ("b", 2), ("c", 5), ("d", 3), ("e", 2)]
+                         for f in range(n_folds) for _ in range(1 + f % 3)]).sample(frac=1, random_state=0)
+    rows_of_unit = runs.groupby(["dataset", "fold"]).size()
+    folds_of = runs.groupby("dataset")["fold"].nunique()
+    draws_of_c = np.zeros(5)
+    for rows in bootstrap.hierarchical_resamples(runs["dataset"].to_numpy(), runs["fold"].to_numpy(), 2000, 0):
+        units = runs.iloc[rows].groupby(["dataset", "fold"]).size()
+        assert (units % rows_of_unit[units.index] == 0).all()  # a drawn unit brings all its rows
+        times = (units // rows_of_unit[units.index]).groupby(level="dataset").sum()
+        assert (times % folds_of[times.index] == 0).all()  # a drawn dataset brings as many folds as it has
+        assert (times // folds_of[times.index]).sum() == 5  # and five datasets are drawn
+        if "c" in times:
+            draws_of_c[(units // rows_of_unit[units.index])["c"].index] += (units // rows_of_unit[units.index])["c"]
+    assert np.allclose(draws_of_c / draws_of_c.sum(), 0.2, atol=0.02)
+
+
 def test_dataset_level_ci_is_wider_than_one_that_treats_runs_as_independent():
     runs = _nested()  # the datasets differ (means 0..5); runs within a dataset barely do
     estimate = bootstrap.bootstrap_runs(runs, "value", np.mean, n_resamples=500)
