@@ -253,6 +253,8 @@ def test_p_value_inverts_the_ci_and_verdicts_have_four_outcomes():
     runs = _nested()
     above = bootstrap.bootstrap_runs(runs, "value", np.mean, null=-1.0, n_resamples=400)
     assert above.p_value < 0.05 and above.low > -1.0
+    far = bootstrap.bootstrap_runs(runs, "value", np.mean, null=-100.0, n_resamples=400)
+    assert far.p_value == 2 / 401  # no draw reaches the null: p is the resolution, never 0
     assert bootstrap.verdict(above, +1) == bootstrap.SUPPORTED
     assert bootstrap.verdict(above, -1) == bootstrap.CONTRADICTED
     around = bootstrap.bootstrap_runs(runs, "value", np.mean, null=2.5, n_resamples=400)

@@ -101,6 +101,8 @@ def hierarchical_bootstrap(values: np.ndarray, datasets, folds, statistic: Calla
     maps a (m, ...) row subset to a float. The p-value is the bootstrap test that inverts the
     percentile CI: ``2 * min(P*(T <= null), P*(T >= null))`` (capped at 1), so the CI at level
     ``1 - alpha`` excludes ``null`` exactly when ``p < alpha`` (up to resampling resolution).
+    Each tail share counts the observed statistic as one more draw, ``(1 + k) / (1 + B)``, so
+    ``p`` is never 0: the smallest it can be is the resolution of B resamples, ``2 / (1 + B)``.
     """
     values = np.asarray(values, dtype=float)
     datasets, folds = np.asarray(datasets, dtype=object), np.asarray(folds)
@@ -116,7 +118,8 @@ def hierarchical_bootstrap(values: np.ndarray, datasets, folds, statistic: Calla
     if len(draws) == 0:
         return Estimate(value, np.nan, np.nan, np.nan, null, n_datasets, n_units)
     low, high = np.percentile(draws, [50 * (1 - confidence), 50 * (1 + confidence)])
-    p_value = min(1.0, 2 * min(np.mean(draws <= null), np.mean(draws >= null)))
+    tail = min(np.sum(draws <= null), np.sum(draws >= null))
+    p_value = min(1.0, 2 * (1 + tail) / (1 + len(draws)))
     return Estimate(value, float(low), float(high), float(p_value), null, n_datasets, n_units)
 
 
