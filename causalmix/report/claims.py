@@ -303,7 +303,7 @@ def check_rank_first(context: ClaimContext) -> Evidence:
     average = rank_table.mean()
     details = details.assign(**{"rival average rank": average.reindex(details.index)})
     ours = (f"average rank {average[CAUSALMIX]:.2f} of {rank_table.shape[1]} methods over "
-            f"{len(rank_table)} runs; " + ours)
+            f"{len(rank_table)} tasks that every method ran; " + ours)
     return Evidence(ours, claim_verdict, why, details, p_value)
 
 
