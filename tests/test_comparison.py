@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from causalmix.metrics.comparison import dataset_improvement, method_comparison, paired_difference, shared_tasks
+from causalmix.metrics.comparison import (
+    dataset_improvement, method_comparison, paired_difference, shared_tasks, spread_ratio,
+)
 
 
 def _runs() -> pd.DataFrame:
@@ -74,3 +76,21 @@ def test_paired_difference_per_group_with_verdicts():
     assert reverse.loc[0, "verdict"] == "contradicted"
     with pytest.raises(ValueError, match=r"No runs of method\(s\) \['nope'\]"):
         paired_difference(runs, "nope", "finetune")
+
+
+def test_spread_ratio_per_group_with_verdicts():
+    """A method whose normalised score is plain fine-tuning's at half the distance from zero-shot
+    varies exactly half as much at every size; one that exaggerates it varies more."""
+    runs = pd.concat([_runs().assign(n_train=n) for n in (32, 128)], ignore_index=True)
+    runs = runs[runs["method"] != "gen"]
+    tuned = runs[runs["method"] == "finetune"]
+    runs = pd.concat([runs, tuned.assign(method="calm", normalized=tuned["normalized"] / 2),
+                      tuned.assign(method="wild", normalized=tuned["normalized"] * 3)], ignore_index=True)
+    table = spread_ratio(runs, "calm", "finetune", by=["n_train"], n_resamples=200)
+    assert list(table.index) == [32, 128] and (table["n"] == 24).all() and (table["n_datasets"] == 6).all()
+    assert np.allclose(table["ratio"], 0.5) and np.allclose(table["std_method"], table["std_reference"] / 2)
+    assert (table["verdict"] == "supported").all() and (table["ci_high"] < 1).all()
+    wild = spread_ratio(runs, "wild", "finetune", n_resamples=200)
+    assert wild.loc[0, "ratio"] == pytest.approx(3.0) and wild.loc[0, "verdict"] == "contradicted"
+    with pytest.raises(ValueError, match=r"No runs of method\(s\) \['nope'\]"):
+        spread_ratio(runs, "nope", "finetune")

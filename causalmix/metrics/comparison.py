@@ -101,3 +101,39 @@ def paired_difference(runs: pd.DataFrame, method: str, reference: str, column: s
                      "p": estimate.p_value, "verdict": verdict(estimate, +1)})
     table = pd.DataFrame(rows)
     return table.set_index(by) if by else table
+
+
+def std_ratio(values: np.ndarray) -> float:
+    """std(column 1) / std(column 0) of paired rows (n, 2); NaN when column 0 is constant."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.std(values[:, 1], ddof=1) / np.std(values[:, 0], ddof=1))
+
+
+def spread_ratio(runs: pd.DataFrame, method: str, reference: str, column: str = "normalized",
+                 by=(), confidence: float = 0.95, n_resamples: int = 2000,
+                 random_state: int = 0) -> pd.DataFrame:
+    """How much ``method`` varies relative to ``reference`` on the tasks both completed, per group
+    of ``by``: the ratio std(``method``) / std(``reference``) of ``column`` over runs (the
+    paper's "variability"), with a dataset-level CI, its p-value against 1 and the four-outcome
+    verdict on "``method`` varies less" (supported when the CI lies below 1).
+    One row per group: ``n`` (paired tasks), ``n_datasets``, ``std_reference``, ``std_method``,
+    ``ratio``, ``ci_low``, ``ci_high``, ``p``, ``verdict``."""
+    by = list(by)
+    _check_columns(runs, [*TASK_KEYS, "method", column, *by])
+    missing = [m for m in (method, reference) if m not in set(runs["method"])]
+    if missing:
+        raise ValueError(f"No runs of method(s) {missing}; methods: {sorted(set(runs['method']))}.")
+    keys = list(dict.fromkeys([*TASK_KEYS, *by]))
+    pairs = task_matrix(runs[runs["method"].isin([method, reference])], column, keys)
+    pairs = pairs[[reference, method]].reset_index()
+    rows = []
+    for group, part in (pairs.groupby(by, sort=True) if by else [((), pairs)]):
+        estimate = bootstrap_runs(part, [reference, method], std_ratio, null=1.0, confidence=confidence,
+                                  n_resamples=n_resamples, random_state=random_state)
+        group = group if isinstance(group, tuple) else (group,)
+        rows.append({**dict(zip(by, group)), "n": len(part), "n_datasets": estimate.n_datasets,
+                     "std_reference": part[reference].std(ddof=1), "std_method": part[method].std(ddof=1),
+                     "ratio": estimate.value, "ci_low": estimate.low, "ci_high": estimate.high,
+                     "p": estimate.p_value, "verdict": verdict(estimate, -1)})
+    table = pd.DataFrame(rows)
+    return table.set_index(by) if by else table

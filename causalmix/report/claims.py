@@ -41,6 +41,7 @@ from causalmix.metrics.bootstrap import (
     CONTRADICTED, INCONCLUSIVE, MIN_DATASETS, NOT_TESTABLE, SUPPORTED, Estimate, bootstrap_runs, holm,
     verdict,
 )
+from causalmix.metrics.comparison import std_ratio
 from causalmix.results import Results, load
 from causalmix.report.theme import NAMES, name  # display names of methods in the claims' text (one registry)
 
@@ -168,12 +169,6 @@ def _needs_results(check):
     return guarded
 
 
-def _std_ratio(values: np.ndarray) -> float:
-    """std(column 1) / std(column 0) of paired rows; NaN when column 0 is constant."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.std(values[:, 1], ddof=1) / np.std(values[:, 0], ddof=1))
-
-
 def _median_difference(values: np.ndarray) -> float:
     """median(column 0) - median(column 1) of paired rows."""
     return float(np.median(values[:, 0]) - np.median(values[:, 1]))
@@ -276,7 +271,7 @@ def check_variability(context: ClaimContext) -> Evidence:
     the tasks both completed: the ratio std(CausalMixFT) / std(fine-tuning) with a hierarchical
     bootstrap CI; supported when the CI lies below 1, contradicted when above."""
     paired = _paired(context.runs, [FINETUNE, CAUSALMIX])
-    estimate = context.bootstrap(paired, [FINETUNE, CAUSALMIX], _std_ratio, null=1.0)
+    estimate = context.bootstrap(paired, [FINETUNE, CAUSALMIX], std_ratio, null=1.0)
     stds = paired[[FINETUNE, CAUSALMIX]].std(ddof=1)
     details = pd.DataFrame({"std (%)": stds, "runs": len(paired)})
     ours = (f"fine-tuning ±{stds[FINETUNE]:.2f}, CausalMixFT ±{stds[CAUSALMIX]:.2f}; ratio "
@@ -341,7 +336,7 @@ def check_small_data_stability(context: ClaimContext) -> Evidence:
     rows, parts, estimates = [], [], []
     for reference in [FINETUNE, *controls]:
         paired = _paired(runs, [reference, CAUSALMIX])
-        estimate = context.bootstrap(paired, [reference, CAUSALMIX], _std_ratio, null=1.0)
+        estimate = context.bootstrap(paired, [reference, CAUSALMIX], std_ratio, null=1.0)
         estimates.append(estimate)
         parts.append(verdict(estimate, -1))
         rows.append({"reference": reference, "std ratio CausalMixFT / reference": estimate.value,

@@ -222,18 +222,21 @@ def fold_spread(variability: pd.DataFrame, methods: list[str], ax=None):
     return ax
 
 
-def scarcity_curve(summary: pd.DataFrame, ax=None, reference: float | None = 0.0):
-    """Median (with its CI band) against ``n_train``, one line per method.
+def scarcity_curve(summary: pd.DataFrame, ax=None, reference: float | None = 0.0, value: str = "median",
+                   series: str = "method", label=name):
+    """``value`` (with its CI band, ``ci_low``/``ci_high``) against ``n_train``, one line per
+    ``series`` (coloured as that method; ``label`` names it in the legend).
 
-    ``summary``: ``metrics.summarize(..., by=("method", "n_train"))`` output.
+    ``summary``: ``metrics.summarize(..., by=("method", "n_train"))`` output, or any table with
+    ``series``, ``n_train``, ``value`` and the CI columns (e.g. spread ratios per reference).
     """
     ax = _axis(ax, figsize=(WIDTH, 4.2))
     table = summary.reset_index()
-    for method in order(table["method"].unique()):
-        part = table[table["method"] == method].sort_values("n_train")
+    for key in order(table[series].unique()):
+        part = table[table[series] == key].sort_values("n_train")
         n_train = part["n_train"].to_numpy(dtype=float)
-        ax.plot(n_train, part["median"], marker="o", color=color(method), label=name(method))
-        ax.fill_between(n_train, part["ci_low"], part["ci_high"], alpha=0.2, color=color(method))
+        ax.plot(n_train, part[value], marker="o", color=color(key), label=label(key))
+        ax.fill_between(n_train, part["ci_low"], part["ci_high"], alpha=0.2, color=color(key))
     if reference is not None:
         ax.axhline(reference, color="0.4", linestyle="--", linewidth=1)
     ax.set_xscale("log", base=2)
