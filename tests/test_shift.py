@@ -297,3 +297,22 @@ def test_the_research_answer_counts_verdicts_and_names_the_largest_reduction():
     assert "per cell (dataset-level CIs, Holm-adjusted): 1 supported" in text
     assert "under `shift` shift at n_train = 64" in text
     assert "Against the non-causal control copula" in text and "smaller in: 1 supported cells" in text
+
+
+def test_cluster_labels_are_computed_once_per_table_and_match_a_fresh_clustering():
+    """The k-means labelling a grid asks for once per fold, size and method is computed once per
+    table: the cached labels equal a fresh clustering, and a changed or reordered table gets its own."""
+    from causalmix.splits import shift
+
+    X = load_dataset("breast_cancer").X
+    y = load_dataset("breast_cancer").y
+    shift._KMEANS_CACHE.clear()
+    first = [ClusterShift().domains(X, y, fold=f).target for f in range(3)]
+    assert len(shift._KMEANS_CACHE) == 1
+    shift._KMEANS_CACHE.clear()
+    assert all(np.array_equal(a, ClusterShift().domains(X, y, fold=f).target) for f, a in enumerate(first))
+    reordered = X.iloc[::-1]
+    shift._kmeans_labels(reordered, 3, 0)
+    changed = X.assign(**{X.columns[0]: X[X.columns[0]] * 2})
+    shift._kmeans_labels(changed, 3, 0)
+    assert len(shift._KMEANS_CACHE) == 3

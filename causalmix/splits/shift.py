@@ -32,6 +32,7 @@ target, an empty domain, or a fold beyond the candidates the dataset offers rais
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 from abc import ABC, abstractmethod
@@ -335,14 +336,33 @@ class ClusterShift(DomainShift):
         if cluster >= self.n_clusters:
             raise ShiftNotApplicable(f"cluster shift: fold {fold} tests on cluster {cluster}, but "
                                      f"there are n_clusters={self.n_clusters}.")
-        features = TablePreprocessor(categorical="onehot", scale=True).fit_transform(X)
-        labels = KMeans(n_clusters=self.n_clusters, n_init=10, random_state=seed).fit_predict(features)
+        labels = _kmeans_labels(X, self.n_clusters, seed)
         sizes = np.bincount(labels, minlength=self.n_clusters)
         by_size = np.argsort(-sizes, kind="stable")  # by_size[rank] = k-means label
         in_target = labels == by_size[cluster]
         rule = f"cluster {cluster} of {self.n_clusters} (k-means, {int(in_target.sum())} rows)"
         return self._domains(np.flatnonzero(~in_target), np.flatnonzero(in_target),
                               cluster=cluster, rule=rule)
+
+
+#: The last few k-means labellings, keyed by (table fingerprint, n_clusters, seed): a grid asks for
+#: the same clustering once per fold, size and method, and on a 70,000-row table each takes a minute.
+_KMEANS_CACHE: dict[tuple, np.ndarray] = {}
+_KMEANS_CACHE_SIZE = 4
+
+
+def _kmeans_labels(X: pd.DataFrame, n_clusters: int, seed: int) -> np.ndarray:
+    """k-means labels of the preprocessed rows of ``X`` (see :class:`ClusterShift`), computed once
+    per table content, ``n_clusters`` and ``seed`` in this process."""
+    rows = pd.util.hash_pandas_object(X, index=True).to_numpy()  # one hash per row, in order
+    fingerprint = (tuple(map(str, X.columns)), tuple(map(str, X.dtypes)), hashlib.sha1(rows.tobytes()).hexdigest())
+    key = (fingerprint, n_clusters, seed)
+    if key not in _KMEANS_CACHE:
+        features = TablePreprocessor(categorical="onehot", scale=True).fit_transform(X)
+        if len(_KMEANS_CACHE) >= _KMEANS_CACHE_SIZE:
+            _KMEANS_CACHE.pop(next(iter(_KMEANS_CACHE)))
+        _KMEANS_CACHE[key] = KMeans(n_clusters=n_clusters, n_init=10, random_state=seed).fit_predict(features)
+    return _KMEANS_CACHE[key].copy()
 
 
 #: Strategy name -> class.
