@@ -71,6 +71,26 @@ def dataset_improvement(runs: pd.DataFrame, column: str = "normalized") -> pd.Da
     return shared.pivot_table(index="method", columns="dataset", values=column, aggfunc="median")
 
 
+def _paired_groups(runs: pd.DataFrame, method: str, reference: str, column: str, by: list) -> list:
+    """The tasks both ``method`` and ``reference`` completed, as ``(group, rows)`` per group of
+    ``by`` (one group without it): ``group`` maps ``by`` to its values, ``rows`` holds the task
+    keys and ``column`` of each method, in columns ``reference`` and ``method``."""
+    _check_columns(runs, [*TASK_KEYS, "method", column, *by])
+    missing = [m for m in (method, reference) if m not in set(runs["method"])]
+    if missing:
+        raise ValueError(f"No runs of method(s) {missing}; methods: {sorted(set(runs['method']))}.")
+    keys = list(dict.fromkeys([*TASK_KEYS, *by]))
+    pairs = task_matrix(runs[runs["method"].isin([method, reference])], column, keys)
+    pairs = pairs[[reference, method]].reset_index()
+    groups = pairs.groupby(by, sort=True) if by else [((), pairs)]
+    return [(dict(zip(by, group if isinstance(group, tuple) else (group,))), part) for group, part in groups]
+
+
+def _by_group(rows: list[dict], by: list) -> pd.DataFrame:
+    table = pd.DataFrame(rows)
+    return table.set_index(by) if by else table
+
+
 def paired_difference(runs: pd.DataFrame, method: str, reference: str, column: str = "normalized",
                       by=(), statistic: str = "mean", confidence: float = 0.95,
                       n_resamples: int = 2000, random_state: int = 0) -> pd.DataFrame:
@@ -83,24 +103,16 @@ def paired_difference(runs: pd.DataFrame, method: str, reference: str, column: s
     if statistic not in ("mean", "median"):
         raise ValueError(f"statistic must be 'mean' or 'median', got {statistic!r}.")
     by = list(by)
-    _check_columns(runs, [*TASK_KEYS, "method", column, *by])
-    missing = [m for m in (method, reference) if m not in set(runs["method"])]
-    if missing:
-        raise ValueError(f"No runs of method(s) {missing}; methods: {sorted(set(runs['method']))}.")
-    keys = list(dict.fromkeys([*TASK_KEYS, *by]))
-    pairs = task_matrix(runs[runs["method"].isin([method, reference])], column, keys)
-    pairs = (pairs[method] - pairs[reference]).rename("difference").reset_index()
     reduce = np.mean if statistic == "mean" else np.median
     rows = []
-    for group, part in (pairs.groupby(by, sort=True) if by else [((), pairs)]):
+    for group, part in _paired_groups(runs, method, reference, column, by):
+        part = part.assign(difference=part[method] - part[reference])
         estimate = bootstrap_runs(part, "difference", reduce, confidence=confidence,
                                   n_resamples=n_resamples, random_state=random_state)
-        group = group if isinstance(group, tuple) else (group,)
-        rows.append({**dict(zip(by, group)), "n": len(part), "n_datasets": estimate.n_datasets,
+        rows.append({**group, "n": len(part), "n_datasets": estimate.n_datasets,
                      "difference": estimate.value, "ci_low": estimate.low, "ci_high": estimate.high,
                      "p": estimate.p_value, "verdict": verdict(estimate, +1)})
-    table = pd.DataFrame(rows)
-    return table.set_index(by) if by else table
+    return _by_group(rows, by)
 
 
 def std_ratio(values: np.ndarray) -> float:
@@ -119,21 +131,12 @@ def spread_ratio(runs: pd.DataFrame, method: str, reference: str, column: str = 
     One row per group: ``n`` (paired tasks), ``n_datasets``, ``std_reference``, ``std_method``,
     ``ratio``, ``ci_low``, ``ci_high``, ``p``, ``verdict``."""
     by = list(by)
-    _check_columns(runs, [*TASK_KEYS, "method", column, *by])
-    missing = [m for m in (method, reference) if m not in set(runs["method"])]
-    if missing:
-        raise ValueError(f"No runs of method(s) {missing}; methods: {sorted(set(runs['method']))}.")
-    keys = list(dict.fromkeys([*TASK_KEYS, *by]))
-    pairs = task_matrix(runs[runs["method"].isin([method, reference])], column, keys)
-    pairs = pairs[[reference, method]].reset_index()
     rows = []
-    for group, part in (pairs.groupby(by, sort=True) if by else [((), pairs)]):
+    for group, part in _paired_groups(runs, method, reference, column, by):
         estimate = bootstrap_runs(part, [reference, method], std_ratio, null=1.0, confidence=confidence,
                                   n_resamples=n_resamples, random_state=random_state)
-        group = group if isinstance(group, tuple) else (group,)
-        rows.append({**dict(zip(by, group)), "n": len(part), "n_datasets": estimate.n_datasets,
+        rows.append({**group, "n": len(part), "n_datasets": estimate.n_datasets,
                      "std_reference": part[reference].std(ddof=1), "std_method": part[method].std(ddof=1),
                      "ratio": estimate.value, "ci_low": estimate.low, "ci_high": estimate.high,
                      "p": estimate.p_value, "verdict": verdict(estimate, -1)})
-    table = pd.DataFrame(rows)
-    return table.set_index(by) if by else table
+    return _by_group(rows, by)
