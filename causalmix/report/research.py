@@ -29,31 +29,49 @@ def _counts(verdicts: pd.Series) -> str:
     return ", ".join(parts)
 
 
+def _headline(verdicts: pd.Series) -> str:
+    """The one-word answer the per-cell verdicts allow: *yes* only where some cell is supported
+    and none contradicted, *no* in the mirror case, *mixed* with both, *not shown* otherwise."""
+    supported, contradicted = (verdicts == SUPPORTED).sum(), (verdicts == CONTRADICTED).sum()
+    if supported and contradicted:
+        return "Mixed"
+    if supported:
+        return f"Yes, in {supported} of {len(verdicts)} cells"
+    if contradicted:
+        return f"No: it loses more in {contradicted} of {len(verdicts)} cells"
+    return "Not shown"
+
+
+def _effect(row: pd.Series) -> str:
+    split, n_train = row.name
+    return (f"{row['mean']:+.4f} [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}] (Holm p = {row['p_holm']:.2f}) "
+            f"under `{split}` shift at n_train = {n_train}")
+
+
 def shift_answer(comparison: ShiftComparison, method: str = "causalmix",
                  control: ShiftComparison | None = None) -> str:
-    """Three sentences: how much ``method`` and the reference lose under shift, in how many
-    (shift split, training size) cells ``method`` reduces the reference's drop (verdicts as in
-    :func:`~causalmix.metrics.shift.compare_shift`) with the largest effect and its CI, and, given
-    a ``control`` comparison (reference = the non-causal control), whether the causal structure
+    """The answer in three sentences: the verdict-backed headline with how much ``method`` and the
+    reference lose under shift and the per-cell verdicts on "``method`` reduces the reference's
+    drop" (as in :func:`~causalmix.metrics.shift.compare_shift`, one cell per shift split and
+    training size); the range of its drop reductions with their CIs; and, given a
+    ``control`` comparison (reference = a non-causal generator), whether the causal structure
     matters."""
     metric, reference = comparison.metric, comparison.reference
     rows = comparison.reduction.xs(method, level="method")
     drops = comparison.drops["mean"].unstack("method")
-    cells = len(rows)
-    first = (f"Under domain shift, {name(method)} loses {drops[method].mean():.3f} {metric} on average against its "
-             f"i.i.d. score and {name(reference)} {drops[reference].mean():.3f} (mean over {cells} shift split x "
-             f"training size cells).")
-    best = rows.loc[rows["mean"].idxmax()] if rows["mean"].notna().any() else None
-    second = (f"That {name(method)} loses less than {name(reference)} is, per cell (dataset-level CIs, Holm-adjusted): "
-              f"{_counts(rows['verdict'])}")
-    if best is not None:
-        split, n_train = best.name
-        second += (f"; its largest reduction is {best['mean']:+.4f} [{best['ci_low']:+.4f}, {best['ci_high']:+.4f}] "
-                   f"under `{split}` shift at n_train = {n_train}")
-    second += "."
+    datasets = rows["n_datasets"].dropna().astype(int)
+    coverage = f"{datasets.min()}" if datasets.min() == datasets.max() else f"{datasets.min()}-{datasets.max()}"
+    first = (f"**{_headline(rows['verdict'])}.** On {coverage} datasets per (shift split, training size) cell, "
+             f"{name(method)} loses {drops[method].mean():.3f} {metric} from i.i.d. to shifted test rows on average "
+             f"and {name(reference)} {drops[reference].mean():.3f}; that {name(method)} loses less is, per cell "
+             f"(dataset-level CIs, Holm-adjusted): {_counts(rows['verdict'])}.")
+    second = ""
+    if rows["mean"].notna().any():
+        second = (f" Its reduction of the drop ranges from {_effect(rows.loc[rows['mean'].idxmin()])} "
+                  f"to {_effect(rows.loc[rows['mean'].idxmax()])}.")
     third = ""
     if control is not None:
         against = control.reduction.xs(method, level="method")
-        third = (f" Against the non-causal control {name(control.reference)}, whose rows carry no causal structure, "
-                 f"{name(method)}'s drop is smaller in: {_counts(against['verdict'])} cells.")
-    return f"{first} {second}{third}"
+        third = (f" Against the non-causal control {name(control.reference)}, fine-tuned the same way on rows without "
+                 f"causal structure, {name(method)}'s drop is smaller in: {_counts(against['verdict'])} cells.")
+    return first + second + third
