@@ -282,7 +282,7 @@ def test_shift_is_compared_per_training_size_and_per_dataset():
 
 
 def test_the_research_answer_leads_with_the_verdicts_and_names_the_range_of_reductions():
-    def answer(causalmix_shift_score):
+    def answer(causalmix_shift_score, datasets=5):
         rng = np.random.default_rng(1)
         scores = {}
         for fold in range(6):
@@ -291,7 +291,7 @@ def test_the_research_answer_leads_with_the_verdicts_and_names_the_range_of_redu
             scores[("shift", fold, "finetune")] = 0.70 + rng.uniform(0, 0.01)
             scores[("shift", fold, "causalmix")] = causalmix_shift_score + rng.uniform(0, 0.01)
             scores[("shift", fold, "copula")] = 0.70 + rng.uniform(0, 0.01)
-        runs = _runs(scores, datasets=5)
+        runs = _runs(scores, datasets=datasets)
         return shift_answer(compare_shift(runs, n_resamples=200), "causalmix",
                             compare_shift(runs, reference="copula", n_resamples=200))
 
@@ -304,6 +304,8 @@ def test_the_research_answer_leads_with_the_verdicts_and_names_the_range_of_redu
     worse = answer(0.60)
     assert worse.startswith("**No: it loses more in 1 of 1 cells.**") and "1 contradicted" in worse
     assert answer(0.70).startswith("**Not shown.**")
+    too_few = answer(0.80, datasets=4)
+    assert too_few.startswith("**Not shown.**") and "(not testable here) under `shift` shift" in too_few
 
 
 def test_cluster_labels_are_computed_once_per_table_and_match_a_fresh_clustering():

@@ -44,8 +44,9 @@ def _headline(verdicts: pd.Series) -> str:
 
 def _effect(row: pd.Series) -> str:
     split, n_train = row.name
-    return (f"{row['mean']:+.4f} [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}] (Holm p = {row['p_holm']:.2f}) "
-            f"under `{split}` shift at n_train = {n_train}")
+    evidence = (f"[{row['ci_low']:+.4f}, {row['ci_high']:+.4f}] (Holm p = {row['p_holm']:.2f})"
+                if pd.notna(row["ci_low"]) else f"({row['verdict']})")
+    return f"{row['mean']:+.4f} {evidence} under `{split}` shift at n_train = {n_train}"
 
 
 def shift_answer(comparison: ShiftComparison, method: str = "causalmix",
