@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from causalmix.metrics.aggregate import ranks, task_matrix, win_rate
-from causalmix.metrics.bootstrap import bootstrap_runs, verdict
+from causalmix.metrics.bootstrap import Estimate, bootstrap_runs, verdict
 from causalmix.metrics.normalize import TASK_KEYS, _check_columns
 
 #: Seconds a run spends, summed into the grid's CPU time (one worker process per run).
@@ -121,6 +121,15 @@ def std_ratio(values: np.ndarray) -> float:
         return float(np.std(values[:, 1], ddof=1) / np.std(values[:, 0], ddof=1))
 
 
+def spread_estimate(pairs: pd.DataFrame, method: str, reference: str, confidence: float = 0.95,
+                    n_resamples: int = 2000, random_state: int = 0) -> Estimate:
+    """std(``method``) / std(``reference``) over paired rows (columns named by method, with
+    ``dataset`` and ``fold``): the paper's "variability" ratio with a dataset-level CI and its
+    p-value against 1. "``method`` varies less" is ``verdict(estimate, -1)``: the CI below 1."""
+    return bootstrap_runs(pairs, [reference, method], std_ratio, null=1.0, confidence=confidence,
+                          n_resamples=n_resamples, random_state=random_state)
+
+
 def spread_ratio(runs: pd.DataFrame, method: str, reference: str, column: str = "normalized",
                  by=(), confidence: float = 0.95, n_resamples: int = 2000,
                  random_state: int = 0) -> pd.DataFrame:
@@ -133,8 +142,7 @@ def spread_ratio(runs: pd.DataFrame, method: str, reference: str, column: str = 
     by = list(by)
     rows = []
     for group, part in _paired_groups(runs, method, reference, column, by):
-        estimate = bootstrap_runs(part, [reference, method], std_ratio, null=1.0, confidence=confidence,
-                                  n_resamples=n_resamples, random_state=random_state)
+        estimate = spread_estimate(part, method, reference, confidence, n_resamples, random_state)
         rows.append({**group, "n": len(part), "n_datasets": estimate.n_datasets,
                      "std_reference": part[reference].std(ddof=1), "std_method": part[method].std(ddof=1),
                      "ratio": estimate.value, "ci_low": estimate.low, "ci_high": estimate.high,

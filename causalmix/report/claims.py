@@ -41,7 +41,7 @@ from causalmix.metrics.bootstrap import (
     CONTRADICTED, INCONCLUSIVE, MIN_DATASETS, NOT_TESTABLE, SUPPORTED, Estimate, bootstrap_runs, holm,
     verdict,
 )
-from causalmix.metrics.comparison import std_ratio
+from causalmix.metrics.comparison import spread_estimate
 from causalmix.results import Results, load
 from causalmix.report.theme import NAMES, name  # display names of methods in the claims' text (one registry)
 
@@ -121,6 +121,10 @@ class ClaimContext:
         tasks with ``dataset`` and ``fold`` columns) at this context's level and resamples."""
         return bootstrap_runs(frame, columns, statistic, null=null, confidence=self.confidence,
                               n_resamples=self.n_resamples, random_state=self.random_state)
+
+    def spread(self, pairs: pd.DataFrame, method: str, reference: str) -> Estimate:
+        """:func:`~causalmix.metrics.comparison.spread_estimate` at this context's level and resamples."""
+        return spread_estimate(pairs, method, reference, self.confidence, self.n_resamples, self.random_state)
 
 
 def _load_or_none(path) -> Results | None:
@@ -271,7 +275,7 @@ def check_variability(context: ClaimContext) -> Evidence:
     the tasks both completed: the ratio std(CausalMixFT) / std(fine-tuning) with a hierarchical
     bootstrap CI; supported when the CI lies below 1, contradicted when above."""
     paired = _paired(context.runs, [FINETUNE, CAUSALMIX])
-    estimate = context.bootstrap(paired, [FINETUNE, CAUSALMIX], std_ratio, null=1.0)
+    estimate = context.spread(paired, CAUSALMIX, FINETUNE)
     stds = paired[[FINETUNE, CAUSALMIX]].std(ddof=1)
     details = pd.DataFrame({"std (%)": stds, "runs": len(paired)})
     ours = (f"fine-tuning ±{stds[FINETUNE]:.2f}, CausalMixFT ±{stds[CAUSALMIX]:.2f}; ratio "
@@ -336,7 +340,7 @@ def check_small_data_stability(context: ClaimContext) -> Evidence:
     rows, parts, estimates = [], [], []
     for reference in [FINETUNE, *controls]:
         paired = _paired(runs, [reference, CAUSALMIX])
-        estimate = context.bootstrap(paired, [reference, CAUSALMIX], std_ratio, null=1.0)
+        estimate = context.spread(paired, CAUSALMIX, reference)
         estimates.append(estimate)
         parts.append(verdict(estimate, -1))
         rows.append({"reference": reference, "std ratio CausalMixFT / reference": estimate.value,
