@@ -73,5 +73,10 @@ def test_sensitivity_figures_have_a_panel_per_regime():
     fig = sensitivity_heatmaps(table)
     assert [ax.get_title() for ax in fig.axes[:2]] == ["lr 0.0001, 50 steps\nearly stopping",
                                                        "lr 0.001, 200 steps\nno early stopping"]
+    largest = table["mean"].abs().max()  # by default the scale is symmetric around 0
+    assert fig.axes[0].images[0].get_clim() == pytest.approx((-largest, largest))
+    shares = sensitivity_heatmaps(table, value="below_zero", limits=(0, 1), cmap="RdBu_r")
+    image = shares.axes[0].images[0]
+    assert image.get_clim() == (0, 1) and image.get_cmap().name == "RdBu_r"
     curves = ratio_curves(table)
     assert len(curves.axes) == 2 and len(curves.axes[0].get_legend_handles_labels()[0]) == 2

@@ -159,11 +159,11 @@ def score_distributions(runs: pd.DataFrame, column: str, ax=None, reference: flo
 
 
 def _annotated_image(ax, values: np.ndarray, vmin: float, vmax: float, fmt: str, fontsize: float,
-                     aspect: str = "equal"):
-    """``values`` on the diverging RdBu scale from ``vmin`` to ``vmax``, every finite cell annotated
-    with ``fmt``, in white where the colour is dark (beyond 60 % of the way from the centre to an
-    end). Returns the image (for a colorbar)."""
-    image = ax.imshow(values, cmap="RdBu", vmin=vmin, vmax=vmax, aspect=aspect)
+                     aspect: str = "equal", cmap: str = "RdBu"):
+    """``values`` on the diverging ``cmap`` scale from ``vmin`` to ``vmax``, every finite cell
+    annotated with ``fmt``, in white where the colour is dark (beyond 60 % of the way from the
+    centre to an end). Returns the image (for a colorbar)."""
+    image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect=aspect)
     ax.grid(False)
     centre, half = (vmin + vmax) / 2, (vmax - vmin) / 2
     for (i, j), value in np.ndenumerate(values):
@@ -323,17 +323,20 @@ def reduction_by_dataset_plot(table: pd.DataFrame, label: str, ax=None):
 
 
 def sensitivity_heatmaps(cells: pd.DataFrame, value: str = "mean", label: str = "mean normalised score (%)",
-                         fmt: str = "{:.2f}"):
+                         fmt: str = "{:.2f}", limits: tuple[float, float] | None = None, cmap: str = "RdBu"):
     """One heatmap per fine-tuning regime: synthetic ratio (rows) x training size (columns) of
-    ``cells[value]`` (:func:`causalmix.metrics.sensitivity.cells`), on one diverging colour scale
-    centred at 0 shared by the panels. Returns the matplotlib Figure."""
+    ``cells[value]`` (:func:`causalmix.metrics.sensitivity.cells`), on one diverging ``cmap``
+    scale shared by the panels: from ``limits`` (e.g. ``(0, 1)`` for a share, with ``"RdBu_r"``
+    to show high shares in red), else symmetric around 0. Returns the matplotlib Figure."""
     regimes = list(dict.fromkeys(cells.index.get_level_values("regime")))
     grids = {r: cells.xs(r, level="regime")[value].unstack("n_train") for r in regimes}
-    limit = max(float(np.nanmax(np.abs(g.to_numpy(dtype=float)))) for g in grids.values()) or 1.0
+    if limits is None:
+        limit = max(float(np.nanmax(np.abs(g.to_numpy(dtype=float)))) for g in grids.values()) or 1.0
+        limits = (-limit, limit)
     fig, axes = plt.subplots(1, len(regimes), figsize=(WIDTH, 3.6), squeeze=False, sharey=True)
     for ax, regime in zip(axes[0], regimes):
         grid = grids[regime]
-        image = _annotated_image(ax, grid.to_numpy(dtype=float), -limit, limit, fmt, fontsize=9, aspect="auto")
+        image = _annotated_image(ax, grid.to_numpy(dtype=float), *limits, fmt, fontsize=9, aspect="auto", cmap=cmap)
         ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
         ax.set_yticks(range(len(grid.index)), [f"{r:g}" for r in grid.index])
         ax.set_title(regime.replace(" steps, ", " steps\n"), fontsize=10)
