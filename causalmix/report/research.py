@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from causalmix.metrics.bootstrap import CONTRADICTED, INCONCLUSIVE, NOT_TESTABLE, SUPPORTED
+from causalmix.metrics.bootstrap import CONTRADICTED, SUPPORTED
 from causalmix.metrics.shift import ShiftComparison
+from causalmix.report.tables import verdict_counts
 from causalmix.report.theme import name
 
 #: The non-causal generators that can serve as the shift grid's control, in order of preference.
@@ -21,12 +22,6 @@ CONTROLS = ("copula", "smote", "marginals")
 def control_method(methods) -> str | None:
     """The non-causal control among ``methods`` (the first of :data:`CONTROLS` present), or None."""
     return next((m for m in CONTROLS if m in set(methods)), None)
-
-
-def _counts(verdicts: pd.Series) -> str:
-    counts = verdicts.value_counts()
-    parts = [f"{counts[v]} {v}" for v in (SUPPORTED, CONTRADICTED, INCONCLUSIVE, NOT_TESTABLE) if counts.get(v, 0)]
-    return ", ".join(parts)
 
 
 def _headline(verdicts: pd.Series) -> str:
@@ -65,7 +60,7 @@ def shift_answer(comparison: ShiftComparison, method: str = "causalmix",
     first = (f"**{_headline(rows['verdict'])}.** On {coverage} datasets per (shift split, training size) cell, "
              f"{name(method)} loses {drops[method].mean():.3f} {metric} from i.i.d. to shifted test rows on average "
              f"and {name(reference)} {drops[reference].mean():.3f}; that {name(method)} loses less is, per cell "
-             f"(dataset-level CIs, Holm-adjusted): {_counts(rows['verdict'])}.")
+             f"(dataset-level CIs, Holm-adjusted): {verdict_counts(rows['verdict'])}.")
     second = ""
     if rows["mean"].notna().any():
         second = (f" Its reduction of the drop ranges from {_effect(rows.loc[rows['mean'].idxmin()])} "
@@ -74,5 +69,5 @@ def shift_answer(comparison: ShiftComparison, method: str = "causalmix",
     if control is not None:
         against = control.reduction.xs(method, level="method")
         third = (f" Against the non-causal control {name(control.reference)}, fine-tuned the same way on rows without "
-                 f"causal structure, {name(method)}'s drop is smaller in: {_counts(against['verdict'])} cells.")
+                 f"causal structure, {name(method)}'s drop is smaller in: {verdict_counts(against['verdict'])} cells.")
     return first + second + third

@@ -6,7 +6,8 @@
 - :func:`provenance_block`: :func:`causalmix.report.provenance.provenance` folded into a collapsed
   ``<details>`` block for the end of a page (the untrained-model warning stays visible);
 - :func:`download`: the table behind a page's main figure written as a CSV file under
-  ``book/executed/data/`` and linked with a ``{download}`` role, which Sphinx copies into the book.
+  ``book/executed/data/`` and linked with a ``{download}`` role, which Sphinx copies into the book;
+- :func:`verdict_counts`: how many of a set of verdicts each outcome got, as text.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from causalmix.metrics.bootstrap import CONTRADICTED, INCONCLUSIVE, NOT_TESTABLE, SUPPORTED
 from causalmix.report.theme import name
 
 REPO = Path(__file__).resolve().parents[2]
@@ -169,3 +171,10 @@ def download(frame: pd.DataFrame, filename: str, what: str = "the numbers behind
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     frame.to_csv(DATA_DIR / filename)
     return Markdown(f"{{download}}`Download {what} (CSV, {len(frame)} rows) </executed/data/{filename}>`")
+
+
+def verdict_counts(verdicts: pd.Series) -> str:
+    """"2 supported, 4 inconclusive": the count of each outcome present, in the four outcomes' order."""
+    counts = verdicts.value_counts()
+    return ", ".join(f"{counts[v]} {v}" for v in (SUPPORTED, CONTRADICTED, INCONCLUSIVE, NOT_TESTABLE)
+                     if counts.get(v, 0))
